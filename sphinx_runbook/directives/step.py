@@ -1,0 +1,169 @@
+"""``step`` and ``verify``: the blocks whose code blocks are commands."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from docutils import nodes
+
+from .. import nodes as rb
+from .. import options as opt
+from ..slugs import claim_anchor, slugify, unique
+from .base import BaseDirective
+from .runbook import badge
+
+_COMMON: dict[str, Any] = {
+    "id": opt.slug,
+    "requires": opt.comma_list,
+    "timeout": opt.duration,
+    "expect-exit": opt.exit_status,
+    "run": opt.run_mode,
+    "env": opt.env_assignments,
+    "cwd": opt.text,
+    "needs": opt.slug_list,
+    "destructive": opt.flag,
+    "class": opt.comma_list,
+}
+
+
+def _sphinx_design_step(directive: BaseDirective) -> list[nodes.Node] | None:
+    """Let sphinx-design render a ``step`` that sits in its ``steps`` list."""
+    parent = directive.state_machine.node
+    if not (isinstance(parent, nodes.Element) and parent.get("design_component") == "steps"):
+        return None
+    try:
+        from sphinx_design.steps import StepDirective as DesignStep
+    except ImportError:  # an older sphinx-design without steps
+        return None
+    allowed = DesignStep.option_spec or {}
+    design_options = {key: value for key, value in directive.options.items() if key in allowed}
+    return DesignStep(
+        directive.name, directive.arguments, design_options, directive.content,
+        directive.lineno, directive.content_offset, directive.block_text,
+        directive.state, directive.state_machine,
+    ).run()
+
+
+class _BlockDirective(BaseDirective):
+    optional_arguments = 1
+    kind: ClassVar[str] = "step"
+
+    def run(self) -> list[nodes.Node]:
+        delegated = _sphinx_design_step(self)
+        if delegated is not None:
+            return delegated
+        options = self.checked_options()
+        context = self.context
+        if context is None:
+            self.warn(f"{self.name!r} must be inside a 'runbook' directive", "misplaced")
+        title = self.arguments[0].strip() if self.arguments else ""
+        number: int | None = None
+        if self.kind == "step" and context is not None:
+            context.step_count += 1
+            number = context.step_count
+        settings = {
+            "kind": self.kind,
+            "number": number,
+            "title": title or (f"Step {number}" if number else "Verify"),
+            "for_causes": options.get("for", []),
+            "requires": options.get("requires", []),
+            "needs": options.get("needs", []),
+            "timeout": options.get("timeout"),
+            "expect_exit": options.get("expect-exit"),
+            "expect_json": options.get("expect-json"),
+            "expect_status": options.get("expect-status"),
+            "destructive": bool(options.get("destructive", False)),
+            "run": options.get("run", "auto"),
+            "env": options.get("env", {}),
+            "cwd": options.get("cwd"),
+            "manual": bool(options.get("manual", False)),
+            "after": context.last_step_id if context and self.kind == "verify" else None,
+        }
+        classes = [f"runbook-{self.kind}", *options.get("class", [])]
+        if settings["destructive"]:
+            classes.append("runbook-destructive")
+        node = rb.step("", classes=classes, runbook_step=settings)
+        self.set_source_info(node)
+        if context is not None:
+            settings["id"] = self.block_id(options, title, settings)
+            node["runbook_id"] = context.runbook_id
+            claim_anchor(self.state.document, node, f"{context.anchor}-{settings['id']}")
+            if self.kind == "step":
+                context.last_step_id = settings["id"]
+        node += self.title_node(settings, title)
+        if settings["requires"]:
+            node += self.requires_line(settings["requires"])
+        self.parse_content_into(node)
+        return [node]
+
+    def block_id(self, options: dict[str, Any], title: str, settings: dict[str, Any]) -> str:
+        context = self.context
+        assert context is not None
+        if "id" in options:
+            if options["id"] in context.block_ids:
+                self.warn(
+                    f"id {options['id']!r} is already used in runbook {context.runbook_id!r}",
+                    "duplicate-id",
+                )
+                wanted = str(options["id"])
+            else:
+                context.block_ids.add(options["id"])
+                return str(options["id"])
+        elif title:
+            wanted = slugify(title) or self.kind
+        elif self.kind == "verify" and settings["after"]:
+            wanted = f"verify-{settings['after']}"
+        else:
+            wanted = f"step-{settings['number']}" if settings["number"] else self.kind
+        block_id = unique(wanted, context.block_ids)
+        context.block_ids.add(block_id)
+        return block_id
+
+    @staticmethod
+    def requires_line(requirements: list[str]) -> nodes.paragraph:
+        line = nodes.paragraph("", classes=["runbook-step-meta", "runbook-step-requires"])
+        line += nodes.strong("Requires:", "Requires:")
+        for index, requirement in enumerate(requirements):
+            line += nodes.Text(" " if index == 0 else ", ")
+            line += nodes.literal(requirement, requirement)
+        return line
+
+    def title_node(self, settings: dict[str, Any], title: str) -> rb.step_title:
+        heading = rb.step_title("", classes=["runbook-step-title"])
+        if settings["number"] is not None:
+            number = str(settings["number"])
+            heading += nodes.inline(number, number, classes=["runbook-step-number"])
+            # Shown by text/LaTeX/man builders; the HTML theme draws the number as a badge.
+            heading += nodes.inline(". ", ". ", classes=["runbook-step-separator"])
+        else:
+            label = "Verify"
+            heading += nodes.inline(label, label, classes=["runbook-verify-label"])
+            if title:
+                heading += nodes.inline(": ", ": ", classes=["runbook-step-separator"])
+        if title:
+            heading += self.parse_title(title)
+        elif settings["number"] is not None:
+            heading += nodes.Text(settings["title"])
+        if settings["destructive"]:
+            heading += nodes.Text(" ")
+            heading += badge("destructive", "danger", "runbook-destructive-badge")
+        return heading
+
+
+class StepDirective(_BlockDirective):
+    """An action of the runbook; every code block inside it is a command."""
+
+    kind = "step"
+    validators: ClassVar[dict[str, Any]] = {**_COMMON, "for": opt.slug_list}
+
+
+class VerifyDirective(_BlockDirective):
+    """A check after a step, or of the whole runbook when it comes last."""
+
+    kind = "verify"
+    validators: ClassVar[dict[str, Any]] = {
+        **_COMMON,
+        "expect-json": opt.json_value,
+        "expect-status": opt.http_status,
+        "manual": opt.flag,
+    }

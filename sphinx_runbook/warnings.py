@@ -1,0 +1,41 @@
+"""The ``runbook`` warning type.
+
+Every problem an author can fix is a Sphinx warning of type ``runbook`` with a
+subtype, located at ``file:line``, so ``suppress_warnings = ["runbook.<subtype>"]``
+silences exactly one kind of problem.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from docutils import nodes
+from sphinx.util import logging
+
+logger = logging.getLogger("sphinx_runbook")
+
+WARNING_TYPE: Final = "runbook"
+
+#: Every subtype this package emits, with what it means (documented in docs/).
+SUBTYPES: Final = {
+    "unknown-option": "A directive got an option it does not know.",
+    "invalid-option": "An option value is not valid (severity, timeout, id, JSON...).",
+    "duplicate-id": "Two runbooks, steps or causes share an id.",
+    "misplaced": "A step, verify, symptom or cause outside a runbook, or a runbook inside one.",
+    "empty-verify": "A verify block with nothing to check.",
+    "unknown-need": "A step's :needs: names a step the runbook does not have.",
+    "unknown-cause": "A step's :for: names a cause the runbook does not have.",
+}
+
+Location = tuple[str, int | None] | nodes.Node | None
+
+
+def warn(message: str, subtype: str, location: Location) -> None:
+    assert subtype in SUBTYPES, subtype
+    # Sphinx itself appends "[runbook.<subtype>]" (show_warning_types).
+    logger.warning(
+        message,
+        type=WARNING_TYPE,
+        subtype=subtype,
+        location=location,
+    )
