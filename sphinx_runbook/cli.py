@@ -37,7 +37,9 @@ def make_parser() -> argparse.ArgumentParser:
 
     build = commands.add_parser("build", help="build a runbook site (sphinx-build with defaults)")
     build.add_argument("source", help="Sphinx source directory (holds conf.py)")
-    build.add_argument("output", nargs="?", help="output directory (default: SOURCE/_build/BUILDER)")
+    build.add_argument(
+        "output", nargs="?", help="output directory (default: SOURCE/_build/BUILDER)"
+    )
     build.add_argument("-b", "--builder", default="html", help="Sphinx builder (default: html)")
     build.add_argument("-W", "--strict", action="store_true", help="turn warnings into errors")
     build.add_argument("-j", "--jobs", help="parallel processes, or 'auto'")

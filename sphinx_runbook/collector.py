@@ -10,6 +10,7 @@ incremental or not.
 
 from __future__ import annotations
 
+from collections.abc import Set as AbstractSet
 from pathlib import PurePath
 from typing import Any
 
@@ -40,9 +41,15 @@ def all_runbooks(env: BuildEnvironment) -> list[Runbook]:
     return [runbook for docname in sorted(store) for runbook in store[docname]]
 
 
-def _text_without_header(block: nodes.Element) -> str:
-    body = [child for child in block.children if "runbook-block-header" not in child.get("classes", [])]
-    return "\n\n".join(child.astext() for child in body).strip()
+def _body_text(block: nodes.Element) -> str:
+    """The prose of a symptom or cause, paragraphs separated by blank lines."""
+    parts = [
+        child.astext().strip()
+        for body in block.children
+        if isinstance(body, nodes.Element) and "runbook-block-body" in body["classes"]
+        for child in body.children
+    ]
+    return "\n\n".join(part for part in parts if part)
 
 
 def _commands(block: nodes.Element) -> list[Command]:
@@ -69,17 +76,15 @@ def read_runbook(env: BuildEnvironment, node: rb.runbook) -> Runbook:
         tags=list(node["tags"]),
         alerts=list(node["alerts"]),
     )
-    for block in node.findall(lambda n: isinstance(n, rb.RUNBOOK_BLOCKS) and "runbook_id" in n):
-        if rb.enclosing(block, rb.runbook) is not node:
-            continue
+    for block in rb.blocks_of(node):
         if isinstance(block, rb.symptom):
             runbook.symptoms.append(Symptom(
-                text=_text_without_header(block), line=block.line, anchor=block["ids"][0],
+                text=_body_text(block), line=block.line, anchor=block["ids"][0],
                 commands=_commands(block),
             ))
         elif isinstance(block, rb.cause):
             runbook.causes.append(Cause(
-                id=block["block_id"], text=block["block_title"] or _text_without_header(block),
+                id=block["block_id"], text=block["block_title"] or _body_text(block),
                 line=block.line, anchor=block["ids"][0], commands=_commands(block),
             ))
         else:
@@ -94,7 +99,7 @@ class RunbookCollector(EnvironmentCollector):
     def clear_doc(self, app: Sphinx, env: BuildEnvironment, docname: str) -> None:
         records(env).pop(docname, None)
 
-    def merge_other(self, app: Sphinx, env: BuildEnvironment, docnames: set[str],
+    def merge_other(self, app: Sphinx, env: BuildEnvironment, docnames: AbstractSet[str],
                     other: BuildEnvironment) -> None:
         theirs = records(other)
         ours = records(env)

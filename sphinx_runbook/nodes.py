@@ -47,3 +47,16 @@ def enclosing(node: nodes.Node, kind: type[nodes.Element] | tuple[type[nodes.Ele
             return parent
         parent = parent.parent
     return None
+
+
+def blocks_of(book: runbook) -> list[nodes.Element]:
+    """The symptoms, causes, steps and verify blocks of ``book``, in document order.
+
+    Blocks of a (wrongly) nested runbook, and blocks parsed outside any
+    runbook (no ``runbook_id``), are not included.
+    """
+    return [
+        node for node in book.findall(nodes.Element)
+        if isinstance(node, RUNBOOK_BLOCKS) and "runbook_id" in node
+        and enclosing(node, runbook) is book
+    ]

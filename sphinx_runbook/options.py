@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -152,14 +153,19 @@ _ENV_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 def env_assignments(value: str | None) -> dict[str, str]:
-    """``NAME=value`` pairs, one per line."""
+    """``NAME=value`` pairs, separated by spaces or newlines, quoted as in a shell.
+
+    ``A=1 B="two words"`` fits on one line, which MyST's ``:key: value``
+    option lines need (longer lists go in MyST's ``---`` YAML option block).
+    """
+    try:
+        words = shlex.split(text(value))
+    except ValueError as error:
+        raise OptionError(f"cannot be split into NAME=value pairs ({error})") from None
     result: dict[str, str] = {}
-    for raw in text(value).splitlines():
-        line = raw.strip()
-        if not line:
-            continue
-        name, sep, val = line.partition("=")
-        if not sep or not _ENV_NAME_RE.match(name.strip()):
-            raise OptionError(f"{line!r} is not a NAME=value line")
-        result[name.strip()] = val.strip()
+    for word in words:
+        name, sep, val = word.partition("=")
+        if not sep or not _ENV_NAME_RE.match(name):
+            raise OptionError(f"{word!r} is not a NAME=value pair")
+        result[name] = val
     return result

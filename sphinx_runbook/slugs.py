@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Container
 
 from docutils import nodes
 
@@ -14,7 +15,7 @@ def slugify(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
 
 
-def unique(candidate: str, taken: set[str] | dict[str, object]) -> str:
+def unique(candidate: str, taken: Container[str]) -> str:
     """``candidate``, or ``candidate-2``, ``-3``... whichever is not taken yet."""
     if candidate not in taken:
         return candidate

@@ -10,6 +10,7 @@ checked here, where the whole runbook is known.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -96,13 +97,7 @@ class ExtractCommands(SphinxTransform):
                 self.process_runbook(runbook)
 
     def process_runbook(self, runbook: rb.runbook) -> None:
-        # Blocks parsed outside a runbook (already warned about) have no runbook_id.
-        blocks = [
-            block for block in runbook.findall(
-                lambda node: isinstance(node, rb.RUNBOOK_BLOCKS) and "runbook_id" in node
-            )
-            if rb.enclosing(block, rb.runbook) is runbook
-        ]
+        blocks = rb.blocks_of(runbook)
         for block in blocks:
             self.extract(runbook, block)
         self.check_references(runbook, blocks)
@@ -116,13 +111,14 @@ class ExtractCommands(SphinxTransform):
         for literal in list(block.findall(nodes.literal_block)):
             if rb.enclosing(literal, rb.RUNBOOK_BLOCKS) is not block:
                 continue
-            classes = literal.get("classes", [])
+            classes: list[str] = literal["classes"]
             lexer = _lexer(literal)
             if EXAMPLE_CLASS in classes:
                 continue
             if lexer == OUTPUT_LEXER:
-                if previous is not None and previous["runbook_commands"][-1]["expected_output"] is None:
-                    previous["runbook_commands"][-1]["expected_output"] = literal.astext()
+                last = previous["runbook_commands"][-1] if previous is not None else None
+                if last is not None and last["expected_output"] is None:
+                    last["expected_output"] = literal.astext().rstrip("\n")
                     literal["classes"].append("runbook-expected-output")
                 continue
             if not is_step and COMMAND_CLASS not in classes:
@@ -144,12 +140,13 @@ class ExtractCommands(SphinxTransform):
             destructive = bool(is_step and block["runbook_step"]["destructive"])
             wrapper = rb.command_block(
                 "",
-                classes=["runbook-command"] + (["runbook-command-destructive"] if destructive else []),
-                copy_text="\n".join(command["code"] for command in commands),
+                classes=["runbook-command", *(["runbook-command-destructive"] * destructive)],
+                copy_text="\n".join(str(command["code"]) for command in commands),
                 destructive=destructive,
                 runbook_commands=commands,
             )
-            command_anchor = claim_anchor(self.document, wrapper, f"{anchor}-{commands[0]['ordinal']}")
+            first_ordinal = commands[0]["ordinal"]
+            command_anchor = claim_anchor(self.document, wrapper, f"{anchor}-{first_ordinal}")
             for command in commands:
                 command["anchor"] = command_anchor
             literal.replace_self(wrapper)
@@ -184,7 +181,7 @@ class ExtractCommands(SphinxTransform):
                      "empty-verify", block)
 
     @staticmethod
-    def addresses_line(causes: list[nodes.Element]) -> nodes.paragraph:
+    def addresses_line(causes: Sequence[nodes.Element]) -> nodes.paragraph:
         """"Addresses: <cause>, <cause>" with links to the causes."""
         line = nodes.paragraph("", classes=["runbook-step-meta", "runbook-step-for"])
         line += nodes.strong("Addresses:", "Addresses:")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -40,7 +41,7 @@ class BaseDirective(SphinxDirective):
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        cls.option_spec = opt.LenientOptionSpec(sorted(cls.validators))
+        cls.option_spec = opt.LenientOptionSpec(sorted(cls.validators))  # type: ignore[assignment]
 
     def warn(self, message: str, subtype: str) -> None:
         warn(message, subtype, (self.env.docname, self.lineno))
@@ -50,28 +51,34 @@ class BaseDirective(SphinxDirective):
         result: dict[str, Any] = {}
         for name, raw in self.options.items():
             if isinstance(raw, opt.UnknownOption):
-                known = ", ".join(f":{key}:" for key in sorted(self.validators))
-                self.warn(
-                    f"unknown option :{name}: in {self.name!r} directive (known: {known})",
-                    "unknown-option",
-                )
+                self.warn(self.unknown_option_message(name), "unknown-option")
                 continue
             try:
                 result[name] = self.validators[name](raw)
             except opt.OptionError as error:
-                self.warn(f":{name}: of {self.name!r} {error}", "invalid-option")
+                self.warn(f"invalid :{name}: of {self.name!r} directive: {error}",
+                          "invalid-option")
         return result
+
+    def unknown_option_message(self, name: str) -> str:
+        message = f"unknown option :{name}: of {self.name!r} directive"
+        close = difflib.get_close_matches(name, self.validators, n=1)
+        if close:
+            return f"{message}; did you mean :{close[0]}:?"
+        known = ", ".join(f":{key}:" for key in sorted(self.validators))
+        return f"{message} (known options: {known})"
 
     # -- the runbook being parsed -------------------------------------------
 
     @property
     def context(self) -> RunbookContext | None:
-        stack: list[RunbookContext] = self.env.temp_data.get(_CONTEXT_KEY, [])
+        stack: list[RunbookContext] = self.env.temp_data.get(_CONTEXT_KEY) or []
         return stack[-1] if stack else None
 
     @contextmanager
     def entered(self, context: RunbookContext) -> Iterator[None]:
-        stack: list[RunbookContext] = self.env.temp_data.setdefault(_CONTEXT_KEY, [])
+        stack = self.env.temp_data.setdefault(_CONTEXT_KEY, [])
+        assert isinstance(stack, list)
         stack.append(context)
         try:
             yield

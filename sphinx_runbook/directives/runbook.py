@@ -85,8 +85,9 @@ class RunbookDirective(BaseDirective):
         if tags := options.get("tags"):
             items.append(("Tags", [badge(tag, "secondary", "runbook-tag") for tag in tags]))
         if alerts := options.get("alerts"):
-            alert_nodes = [nodes.literal(alert, alert, classes=["runbook-alert"]) for alert in alerts]
-            items.append(("Alerts", alert_nodes))
+            items.append(("Alerts", [
+                nodes.literal(alert, alert, classes=["runbook-alert"]) for alert in alerts
+            ]))
         if not items:
             return None
         line = nodes.paragraph("", classes=["runbook-meta"])

@@ -1,0 +1,32 @@
+"""Helpers shared by the tests."""
+
+from __future__ import annotations
+
+import pickle
+import re
+from pathlib import Path
+from typing import Any
+
+from sphinx_runbook.model import Runbook
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def strip_colours(text: str) -> str:
+    return _ANSI.sub("", text)
+
+
+def warnings_of(app: Any) -> list[str]:
+    """The warning lines of a build, without colours."""
+    stream = app.warning if hasattr(app, "warning") else app._warning
+    text = _ANSI.sub("", stream.getvalue())
+    return [line for line in text.splitlines() if "WARNING" in line or "ERROR" in line]
+
+
+def records_of(app: Any) -> dict[str, list[Runbook]]:
+    """The runbook records as the pickled environment holds them after the build."""
+    pickled = Path(app.doctreedir) / "environment.pickle"
+    with pickled.open("rb") as stream:
+        env = pickle.load(stream)
+    result: dict[str, list[Runbook]] = env.runbook_records
+    return result

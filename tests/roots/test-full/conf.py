@@ -1,0 +1,3 @@
+project = "full"
+extensions = ["myst_parser", "sphinx_runbook"]
+exclude_patterns = ["_build"]

@@ -1,0 +1,3 @@
+project = "snapshots"
+extensions = ["myst_parser", "sphinx_runbook"]
+exclude_patterns = ["_build"]

@@ -1,0 +1,127 @@
+"""What an on-call engineer sees in the HTML."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from bs4 import BeautifulSoup, Tag
+
+
+@pytest.fixture
+def page(built: Any) -> Any:
+    app = built("full")
+
+    def load(name: str) -> BeautifulSoup:
+        return BeautifulSoup((app.outdir / f"{name}.html").read_text(encoding="utf-8"),
+                             "html.parser")
+
+    return load
+
+
+@pytest.mark.parametrize(("name", "runbook_id"), [("rst_all", "rst-db-errors"),
+                                                   ("myst_all", "myst-db-errors")])
+def test_runbook_is_a_section_with_a_heading_and_badges(page: Any, name: str,
+                                                        runbook_id: str) -> None:
+    section = page(name).find("section", id=runbook_id)
+    assert isinstance(section, Tag)
+    assert "runbook" in section["class"]
+    heading = section.find(["h2", "h3"])
+    assert heading.get_text().startswith("Database connection errors")
+    severity = section.select_one(".runbook-meta .runbook-severity")
+    assert severity.get_text() == "P1"
+    assert "sd-badge" in severity["class"] and "sd-bg-warning" in severity["class"]
+    assert section.select_one(".runbook-service").get_text() == "workflow-service"
+    assert [t.get_text() for t in section.select(".runbook-tag")] == ["database", "postgres"]
+    assert [t.get_text() for t in section.select(".runbook-alert")] == [
+        "WorkflowDatabaseDown", "WorkflowHighErrorRate"]
+
+
+def test_symptoms_and_causes_are_distinct_cards(page: Any) -> None:
+    section = page("rst_all").find("section", id="rst-db-errors")
+    symptom = section.select_one(".runbook-symptom")
+    causes = section.select(".runbook-cause")
+    assert "sd-card" in symptom["class"]
+    assert symptom.select_one(".runbook-block-label").get_text() == (
+        "Symptom: The API fails with a database error")
+    assert [c.select_one(".runbook-block-label").get_text() for c in causes] == [
+        "Cause: DATABASE_URL is not set", "Cause: The database server is down"]
+    assert causes[0]["id"] == "rst-db-errors-url-unset"
+
+
+def test_steps_are_numbered_headings_with_permalinks(page: Any) -> None:
+    section = page("rst_all").find("section", id="rst-db-errors")
+    titles = section.select(".runbook-step-title")
+    assert [t.name for t in titles] == ["h4"] * 5  # one level below the runbook's h3
+    numbers = [t.select_one(".runbook-step-number") for t in titles]
+    assert [n.get_text() if n else None for n in numbers] == ["1", "2", "3", None, None]
+    links = [t.select_one("a.headerlink")["href"] for t in titles]
+    assert links == [
+        "#rst-db-errors-check-url",
+        "#rst-db-errors-restart-the-database",
+        "#rst-db-errors-recreate-the-database",
+        "#rst-db-errors-health",
+        "#rst-db-errors-ask-a-user-to-log-in-again",
+    ]
+    for link in links:
+        assert section.find(id=link[1:]) is not None
+
+
+def test_step_shows_the_cause_it_addresses_and_its_requirements(page: Any) -> None:
+    step = page("rst_all").find(id="rst-db-errors-check-url")
+    addresses = step.select_one(".runbook-step-for")
+    assert addresses.get_text() == "Addresses: DATABASE_URL is not set"
+    assert addresses.find("a")["href"] == "#rst-db-errors-url-unset"
+    assert step.select_one(".runbook-step-requires").get_text() == "Requires: bash"
+
+
+def test_copy_text_has_no_prompts_and_no_output(page: Any) -> None:
+    block = page("rst_all").find(id="rst-db-errors-check-url-1")
+    assert block["data-runbook-copy"] == 'echo "$DATABASE_URL"\ndocker compose ps'
+    # The page still shows the whole session, prompts and output included.
+    shown = block.find("pre").get_text()
+    assert "$ docker compose ps" in shown
+    assert "db        Up 2 hours" in shown
+
+
+def test_docker_compose_ps_session_copies_only_the_command(built: Any) -> None:
+    app = built("full")
+    html = (app.outdir / "more" / "one.html").read_text(encoding="utf-8")
+    block = BeautifulSoup(html, "html.parser").select_one("[data-runbook-copy]")
+    assert block["data-runbook-copy"] == "uptime"
+    assert "load average" in block.get_text()
+
+
+def test_destructive_commands_are_marked(page: Any) -> None:
+    step = page("rst_all").find(id="rst-db-errors-recreate-the-database")
+    assert "runbook-destructive" in step["class"]
+    assert step.select_one(".runbook-destructive-badge").get_text() == "destructive"
+    block = step.select_one("[data-runbook-copy]")
+    assert block["data-runbook-destructive"] == "true"
+    assert "runbook-command-destructive" in block["class"]
+    assert block.select_one(".runbook-command-warning").get_text().startswith("Destructive:")
+    safe = page("rst_all").find(id="rst-db-errors-check-url-1")
+    assert not safe.has_attr("data-runbook-destructive")
+
+
+def test_example_and_output_blocks_are_not_copyable_commands(page: Any) -> None:
+    soup = page("rst_all")
+    copy_texts = [b["data-runbook-copy"] for b in soup.select("[data-runbook-copy]")]
+    assert "DROP DATABASE\nCREATE DATABASE" not in copy_texts
+    assert '{"status": "healthy"}' not in copy_texts
+    assert soup.select_one(".runbook-expected-output").get_text().strip() == (
+        '{"status": "healthy"}')
+
+
+def test_assets_are_local_and_linked(built: Any) -> None:
+    app = built("full")
+    soup = BeautifulSoup((app.outdir / "rst_all.html").read_text(encoding="utf-8"),
+                         "html.parser")
+    css = [link["href"] for link in soup.find_all("link", rel="stylesheet")]
+    scripts = [script.get("src", "") for script in soup.find_all("script")]
+    assert any("sphinx-runbook.css" in href for href in css)
+    assert any("sphinx-design" in href for href in css)
+    assert any("sphinx-runbook.js" in src for src in scripts)
+    assert (app.outdir / "_static" / "sphinx-runbook.js").is_file()
+    assert (app.outdir / "_static" / "sphinx-runbook.css").is_file()
+    assert not [url for url in css + scripts if url.startswith(("http:", "https:", "//"))]
