@@ -125,3 +125,11 @@ def test_assets_are_local_and_linked(built: Any) -> None:
     assert (app.outdir / "_static" / "sphinx-runbook.js").is_file()
     assert (app.outdir / "_static" / "sphinx-runbook.css").is_file()
     assert not [url for url in css + scripts if url.startswith(("http:", "https:", "//"))]
+
+
+def test_sphinx_design_steps_keep_their_own_step(page: Any) -> None:
+    soup = page("design_steps")
+    items = soup.select("ol li.sd-step")
+    assert [item.select_one(".sd-step-title").get_text() for item in items] == [
+        "Install", "Configure"]
+    assert soup.select(".runbook-step") == []

@@ -49,7 +49,7 @@ def test_runbook_metadata(full: Any) -> None:
     assert runbook.owner == "team-data"
     assert runbook.tags == ["database", "postgres"]
     assert runbook.alerts == ["WorkflowDatabaseDown", "WorkflowHighErrorRate"]
-    assert [s.text for s in runbook.symptoms][0].startswith("The logs show:")
+    assert runbook.symptoms[0].text.startswith("The logs show:")
     assert [(c.id, c.text) for c in runbook.causes] == [
         ("url-unset", "DATABASE_URL is not set"),
         ("the-database-server-is-down", "The database server is down"),

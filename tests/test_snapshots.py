@@ -19,6 +19,8 @@ from bs4 import BeautifulSoup
 
 from sphinx_runbook import nodes as rb
 
+from .helpers import warnings_of
+
 SNAPSHOTS = Path(__file__).parent / "snapshots"
 DIRECTIVES = ["runbook", "symptom", "cause", "step", "verify"]
 
@@ -67,6 +69,5 @@ def test_html_snapshot(built: Any, directive: str, syntax: str) -> None:
 
 @pytest.mark.parametrize("syntax", ["rst", "myst"])
 def test_snapshot_roots_build_without_warnings(built: Any, syntax: str) -> None:
-    from .helpers import warnings_of
 
     assert warnings_of(built(f"snapshots-{syntax}")) == []

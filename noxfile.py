@@ -1,0 +1,50 @@
+"""Development sessions: ``python3 noxw.py -s <session>`` (or ``nox -s`` if you have nox)."""
+
+from __future__ import annotations
+
+import nox
+
+nox.options.default_venv_backend = "uv|virtualenv"
+nox.options.reuse_existing_virtualenvs = True
+nox.options.sessions = ["tests", "lint", "docs", "verify-runbooks"]
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """Run the test suite (arguments go to pytest)."""
+    session.install("-e", ".[test]")
+    session.run("pytest", *session.posargs)
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """ruff and mypy."""
+    session.install("-e", ".[test]", "ruff", "mypy", "types-docutils")
+    session.run("ruff", "check", "sphinx_runbook", "tests", "noxfile.py", "noxw.py")
+    session.run("mypy")
+
+
+def _build(session: nox.Session, source: str, builder: str = "html") -> None:
+    session.run(
+        "sphinx-build", "-W", "--keep-going", "-b", builder,
+        source, f"{source}/_build/{builder}", *session.posargs,
+    )
+
+
+@nox.session
+def docs(session: nox.Session) -> None:
+    """Build the project's documentation (docs/) with warnings as errors."""
+    session.install("-e", ".[myst]")
+    _build(session, "docs")
+    session.log("Open docs/_build/html/index.html")
+
+
+@nox.session(name="verify-runbooks")
+def verify_runbooks(session: nox.Session) -> None:
+    """Build the runbook site (runbooks/) with warnings as errors.
+
+    Later: verify every command in a sandbox and print a coverage summary.
+    """
+    session.install("-e", ".[myst]")
+    _build(session, "runbooks")
+    session.log("Open runbooks/_build/html/index.html")
