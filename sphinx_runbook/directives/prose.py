@@ -48,9 +48,10 @@ class _ProseDirective(BaseDirective):
         title = self.arguments[0].strip() if self.arguments else ""
         node["block_title"] = title
         card(self.kind, self.label, self.parse_title(title) if title else [], node)
-        body = nodes.container("", classes=["sd-card-body", "runbook-block-body"])
-        self.parse_content_into(body)
-        node += body
+        if self.content:
+            body = nodes.container("", classes=["sd-card-body", "runbook-block-body"])
+            self.parse_content_into(body)
+            node += body
         if context is not None:
             node["runbook_id"] = context.runbook_id
             node["block_id"] = self.block_id(node, options, title)

@@ -1,0 +1,38 @@
+"""The README's example and commands are true."""
+
+from __future__ import annotations
+
+import re
+from io import StringIO
+from pathlib import Path
+
+from bs4 import BeautifulSoup
+from sphinx.testing.util import SphinxTestApp
+
+from .helpers import warnings_of
+
+README = Path(__file__).parent.parent / "README.md"
+
+
+def test_readme_opens_with_the_two_commands() -> None:
+    first_block = README.read_text(encoding="utf-8").split("```sh\n", 1)[1].split("```", 1)[0]
+    commands = [line.split("#", 1)[0].strip() for line in first_block.splitlines()]
+    assert commands == ["python3 noxw.py -s verify-runbooks", "python3 noxw.py -s tests"]
+    ci = (README.parent / ".ci" / "run").read_text(encoding="utf-8")
+    assert "\npython3 noxw.py -s tests\n" in ci
+
+
+def test_readme_example_builds_and_copies_the_command(tmp_path: Path) -> None:
+    example = re.search(r"`````md\n(.*?)`````", README.read_text(encoding="utf-8"), re.S)
+    assert example is not None
+    (tmp_path / "conf.py").write_text('extensions = ["myst_parser", "sphinx_runbook"]\n')
+    (tmp_path / "index.md").write_text("# Database\n\n" + example.group(1))
+    app = SphinxTestApp("html", srcdir=tmp_path, status=StringIO(), warning=StringIO())
+    try:
+        app.build()
+    finally:
+        app.cleanup()
+    assert warnings_of(app) == []
+    soup = BeautifulSoup((app.outdir / "index.html").read_text(encoding="utf-8"), "html.parser")
+    copy_texts = [block["data-runbook-copy"] for block in soup.select("[data-runbook-copy]")]
+    assert copy_texts == ["docker compose ps db", "curl -s http://localhost:8000/health"]
