@@ -16,6 +16,17 @@ def tests(session: nox.Session) -> None:
     session.run("pytest", *session.posargs)
 
 
+#: The oldest versions pyproject.toml allows; tests-oldest keeps that promise true.
+OLDEST = ["sphinx==7.4.7", "docutils==0.20.1", "myst-parser==3.0.1", "sphinx-design==0.6.0"]
+
+
+@nox.session(name="tests-oldest")
+def tests_oldest(session: nox.Session) -> None:
+    """The test suite against the oldest supported Sphinx, MyST and sphinx-design."""
+    session.install("-e", ".[test]", *OLDEST)
+    session.run("pytest", *session.posargs)
+
+
 @nox.session
 def lint(session: nox.Session) -> None:
     """ruff and mypy."""

@@ -63,18 +63,19 @@ def _commands(block: nodes.Element) -> list[Command]:
 
 def read_runbook(env: BuildEnvironment, node: rb.runbook) -> Runbook:
     docname = env.docname
+    meta = node["runbook_meta"]
     runbook = Runbook(
         id=node["runbook_id"],
-        title=node["runbook_title"],
+        title=meta["title"],
         docname=docname,
         source=PurePath(env.doc2path(docname, False)).as_posix(),
         line=node.line,
         anchor=node["ids"][0],
-        service=node["service"],
-        severity=node["severity"],
-        owner=node["owner"],
-        tags=list(node["tags"]),
-        alerts=list(node["alerts"]),
+        service=meta["service"],
+        severity=meta["severity"],
+        owner=meta["owner"],
+        tags=list(meta["tags"]),
+        alerts=list(meta["alerts"]),
     )
     for block in rb.blocks_of(node):
         if isinstance(block, rb.symptom):

@@ -12,7 +12,7 @@ from docutils import nodes
 
 
 class runbook(nodes.section):
-    """One incident scenario; ``runbook_id`` and its metadata are attributes."""
+    """One incident scenario; attributes ``runbook_id`` and ``runbook_meta`` (a dict)."""
 
 
 class symptom(nodes.container):

@@ -55,12 +55,15 @@ class RunbookDirective(BaseDirective):
             "",
             classes=["runbook", *options.get("class", [])],
             runbook_id=runbook_id,
-            runbook_title=title,
-            service=options.get("service"),
-            severity=options.get("severity"),
-            owner=options.get("owner"),
-            tags=options.get("tags", []),
-            alerts=options.get("alerts", []),
+            # One dict: docutils versions print None-valued attributes differently.
+            runbook_meta={
+                "title": title,
+                "service": options.get("service"),
+                "severity": options.get("severity"),
+                "owner": options.get("owner"),
+                "tags": options.get("tags", []),
+                "alerts": options.get("alerts", []),
+            },
         )
         self.set_source_info(node)
         anchor = claim_anchor(self.state.document, node, runbook_id)

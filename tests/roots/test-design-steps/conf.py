@@ -1,0 +1,2 @@
+project = "design-steps"
+extensions = ["myst_parser", "sphinx_runbook"]
