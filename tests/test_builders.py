@@ -75,5 +75,5 @@ def test_builder_renders_runbooks(built: Any, builder: str) -> None:
 def test_text_builder_numbers_steps(built: Any) -> None:
     text = (built("full", "text").outdir / "rst_all.txt").read_text(encoding="utf-8")
     for line in ("1. Check the database address", "2. Restart the database",
-                 "3. Recreate the database destructive", "Verify: The service answers"):
+                 "3. Recreate the database - destructive", "Verify: The service answers"):
         assert line in text

@@ -139,3 +139,14 @@ def test_sphinx_design_steps_keep_their_own_step(built: Any) -> None:
     assert [item.select_one(".sd-step-title").get_text() for item in items] == [
         "Install", "Configure"]
     assert soup.select(".runbook-step") == []
+
+
+def test_expectations_and_run_modes_are_shown(page: Any) -> None:
+    soup = page("rst_all")
+    health = soup.find(id="rst-db-errors-health").select_one(".runbook-step-expects")
+    assert health.get_text() == (
+        'Expects: exit status 0, HTTP status 200, JSON containing {"status": "healthy"}')
+    restart = soup.find(id="rst-db-errors-restart-the-database")
+    assert restart.select_one(".runbook-step-expects").get_text() == "Not run by verification"
+    manual = soup.find(id="rst-db-errors-ask-a-user-to-log-in-again")
+    assert manual.select_one(".runbook-step-expects").get_text() == "Performed by a person"

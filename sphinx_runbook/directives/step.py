@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any, ClassVar
 
 from docutils import nodes
@@ -22,6 +23,9 @@ _COMMON: dict[str, Any] = {
     "cwd": opt.text,
     "needs": opt.slug_list,
     "destructive": opt.flag,
+    "expect-json": opt.json_value,
+    "expect-status": opt.http_status,
+    "manual": opt.flag,
     "class": opt.comma_list,
 }
 
@@ -93,6 +97,9 @@ class _BlockDirective(BaseDirective):
         node += self.title_node(settings, title)
         if settings["requires"]:
             node += self.requires_line(settings["requires"])
+        expectations = self.expectations_line(settings)
+        if expectations is not None:
+            node += expectations
         self.parse_content_into(node)
         return [node]
 
@@ -128,6 +135,34 @@ class _BlockDirective(BaseDirective):
             line += nodes.literal(requirement, requirement)
         return line
 
+    @staticmethod
+    def expectations_line(settings: dict[str, Any]) -> nodes.paragraph | None:
+        """What verification checks and whether it runs the commands, for the reader."""
+        items: list[list[nodes.Node]] = []
+        if settings["expect_exit"] is not None:
+            items.append([nodes.Text(f"exit status {settings['expect_exit']}")])
+        if settings["expect_status"] is not None:
+            items.append([nodes.Text(f"HTTP status {settings['expect_status']}")])
+        if settings["expect_json"] is not None:
+            shown = json.dumps(settings["expect_json"], separators=(", ", ": "))
+            items.append([nodes.Text("JSON containing "), nodes.literal(shown, shown)])
+        notes = {"never": "not run by verification", "static": "checked without running it"}
+        note = "performed by a person" if settings["manual"] else notes.get(settings["run"])
+        if not items and note is None:
+            return None
+        line = nodes.paragraph("", classes=["runbook-step-meta", "runbook-step-expects"])
+        if items:
+            line += nodes.strong("Expects:", "Expects:")
+            for index, item in enumerate(items):
+                line += nodes.Text(" " if index == 0 else ", ")
+                line.extend(item)
+        if note is not None:
+            if items:
+                line += nodes.Text("; ")
+            line += nodes.emphasis(note.capitalize() if not items else note,
+                                   note.capitalize() if not items else note)
+        return line
+
     def title_node(self, settings: dict[str, Any], title: str) -> rb.step_title:
         heading = rb.step_title("", classes=["runbook-step-title"])
         if settings["number"] is not None:
@@ -135,17 +170,17 @@ class _BlockDirective(BaseDirective):
             heading += nodes.inline(number, number, classes=["runbook-step-number"])
             # Shown by text/LaTeX/man builders; the HTML theme draws the number as a badge.
             heading += nodes.inline(". ", ". ", classes=["runbook-step-separator"])
+        elif title.lower().startswith("verify"):
+            # "Verify the service is up" needs no "Verify:" in front; CSS keeps the check mark.
+            heading += nodes.inline("", "", classes=["runbook-verify-label"])
         else:
-            label = "Verify"
+            label = "Verify: " if title else "Verify"
             heading += nodes.inline(label, label, classes=["runbook-verify-label"])
-            if title:
-                heading += nodes.inline(": ", ": ", classes=["runbook-step-separator"])
         if title:
             heading += self.parse_title(title)
-        elif settings["number"] is not None:
-            heading += nodes.Text(settings["title"])
         if settings["destructive"]:
-            heading += nodes.Text(" ")
+            # The dash reads in text/LaTeX/man; in HTML the badge stands on its own.
+            heading += nodes.inline(" - ", " - ", classes=["runbook-step-separator"])
             heading += badge("destructive", "danger", "runbook-destructive-badge")
         return heading
 
@@ -161,9 +196,4 @@ class VerifyDirective(_BlockDirective):
     """A check after a step, or of the whole runbook when it comes last."""
 
     kind = "verify"
-    validators: ClassVar[dict[str, Any]] = {
-        **_COMMON,
-        "expect-json": opt.json_value,
-        "expect-status": opt.http_status,
-        "manual": opt.flag,
-    }
+    validators: ClassVar[dict[str, Any]] = _COMMON

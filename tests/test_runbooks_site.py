@@ -1,0 +1,102 @@
+"""The project's runbook site (runbooks/): builds clean and keeps its seeds intact."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from io import StringIO
+from pathlib import Path
+from typing import Any
+
+import pytest
+from bs4 import BeautifulSoup
+from sphinx.testing.util import SphinxTestApp
+
+from .helpers import records_of, warnings_of
+
+REPO = Path(__file__).parent.parent
+SEEDS = REPO.parent / "shared" / "seeds"
+#: runbooks/ page -> the plain Markdown runbook it was converted from.
+CONVERTED = {"workflow-service.md": "002_9333b07bec3c6051.txt"}
+_FENCE = re.compile(r"^( *)(`{3,})([^\n]*)\n(.*?)^\1\2 *$", re.M | re.S)
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    srcdir = tmp_path_factory.mktemp("runbooks")
+    shutil.copytree(REPO / "runbooks", srcdir, dirs_exist_ok=True,
+                    ignore=shutil.ignore_patterns("_build"))
+    app = SphinxTestApp("html", srcdir=srcdir, status=StringIO(), warning=StringIO())
+    try:
+        app.build()
+    finally:
+        app.cleanup()
+    return app
+
+
+def test_site_builds_without_warnings(site: Any) -> None:
+    assert warnings_of(site) == []
+
+
+def test_runbook_pages_show_what_on_call_needs(site: Any) -> None:
+    soup = BeautifulSoup((site.outdir / "workflow-service.html").read_text(encoding="utf-8"),
+                         "html.parser")
+    runbook = soup.find("section", id="workflow-database-connection-errors")
+    assert runbook.select_one(".runbook-severity").get_text() == "high"
+    assert "OperationalError" in runbook.select_one(".runbook-symptom").get_text()
+    assert len(runbook.select(".runbook-cause")) == 4
+    numbers = [n.get_text() for n in runbook.select(".runbook-step-number")]
+    assert numbers == ["1", "2", "3", "4"]
+    copies = [b["data-runbook-copy"] for b in runbook.select("[data-runbook-copy]")]
+    assert copies[0] == "echo $DATABASE_URL"
+
+
+def test_every_runbook_has_steps_or_checks(site: Any) -> None:
+    runbooks = [r for records in records_of(site).values() for r in records]
+    assert len(runbooks) >= 20
+    assert [r.id for r in runbooks if not r.steps] == []
+
+
+def _code_blocks(markdown: str) -> list[str]:
+    """The contents of fenced code blocks, dedented to their fence.
+
+    A MyST ``{code-block}`` fence's option lines (``:class: ...``) are not content.
+    """
+    blocks = []
+    for match in _FENCE.finditer(markdown):
+        indent = len(match.group(1))
+        lines = [line[indent:] if line[:indent].isspace() else line
+                 for line in match.group(4).splitlines()]
+        if match.group(3).startswith("{"):
+            while lines and re.match(r"^:[\w-]+:", lines[0]):
+                lines.pop(0)
+            if lines and not lines[0].strip():
+                lines.pop(0)
+        blocks.append("\n".join(lines))
+    return blocks
+
+
+@pytest.mark.parametrize(("page", "seed"), CONVERTED.items())
+def test_converted_runbook_keeps_every_code_block_in_order(page: str, seed: str) -> None:
+    if not SEEDS.is_dir():
+        pytest.skip("the seed runbooks (../shared/seeds) are not beside this checkout")
+    source = _code_blocks((SEEDS / seed).read_text(encoding="utf-8"))
+    converted = _code_blocks((REPO / "runbooks" / page).read_text(encoding="utf-8"))
+    # Every seed block appears, byte for byte, in the same order.
+    position = 0
+    for block in source:
+        assert block in converted[position:], block
+        position = converted.index(block, position) + 1
+
+
+@pytest.mark.parametrize(("page", "seed"), CONVERTED.items())
+def test_converted_runbook_keeps_every_heading(page: str, seed: str) -> None:
+    if not SEEDS.is_dir():
+        pytest.skip("the seed runbooks (../shared/seeds) are not beside this checkout")
+    headings = re.findall(r"^#{1,6} (.+)$", (SEEDS / seed).read_text(encoding="utf-8"), re.M)
+    text = (REPO / "runbooks" / page).read_text(encoding="utf-8")
+    titles = re.findall(r"^(?:#{1,6} |:+\{runbook\} )(.+)$", text, re.M)
+    missing = [heading for heading in headings if heading not in titles]
+    # The seed's headings inside code blocks ("# For Postgres") are code, not headings.
+    code = "\n".join(_code_blocks((SEEDS / seed).read_text(encoding="utf-8")))
+    assert [h for h in missing if f"# {h}" not in code] == []
