@@ -30,7 +30,8 @@ def tests_oldest(session: nox.Session) -> None:
 @nox.session
 def lint(session: nox.Session) -> None:
     """ruff and mypy."""
-    session.install("-e", ".[test]", "ruff", "mypy", "types-docutils")
+    session.install("-e", ".[test]", "ruff", "mypy", "types-docutils",
+                    "types-jsonschema")
     session.run("ruff", "check", "sphinx_runbook", "tests", "noxfile.py", "noxw.py")
     session.run("mypy")
 

@@ -1,30 +1,128 @@
-"""The ``sphinx-runbook`` command line."""
+"""The ``sphinx-runbook`` command line.
+
+Exit statuses: 0 success, 1 the build or check failed, 2 bad input (a missing
+file, an invalid index, an unknown format); bad input prints one message on
+stderr and writes no output file.
+"""
 
 from __future__ import annotations
 
 import argparse
+import io
+import json
 import sys
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from . import __version__
 
 
-def _build(args: argparse.Namespace) -> int:
+class UsageError(Exception):
+    """Bad input: printed as one line, exit status 2."""
+
+
+def _sphinx_build(source: Path, output: Path, builder: str, *, strict: bool = False,
+                  jobs: str | None = None, quiet: bool = False) -> int:
     from sphinx.cmd.build import build_main
 
-    source = Path(args.source)
     if not (source / "conf.py").is_file():
-        print(f"sphinx-runbook: {source} has no conf.py; is it a Sphinx source directory?",
-              file=sys.stderr)
-        return 2
-    output = args.output or str(source / "_build" / args.builder)
-    options = ["-b", args.builder, "--keep-going"]
-    if args.strict:
+        raise UsageError(f"{source} has no conf.py; is it a Sphinx source directory?")
+    options = ["-b", builder, "--keep-going"]
+    if strict:
         options.append("-W")
-    if args.jobs:
-        options += ["-j", args.jobs]
-    return build_main([*options, str(source), output])
+    if jobs:
+        options += ["-j", jobs]
+    if quiet:
+        options.append("-q")
+    return build_main([*options, str(source), str(output)])
+
+
+def load_index_from(source: str) -> dict[str, Any]:
+    """An index from a file, or built from a Sphinx source directory (``-b runbook``)."""
+    from .index import INDEX_FILENAME, load_index
+    from .index.files import InvalidIndexError
+
+    path = Path(source)
+    if path.is_dir():
+        with tempfile.TemporaryDirectory(prefix="sphinx-runbook-") as scratch:
+            status = _sphinx_build(path, Path(scratch), "runbook", quiet=True)
+            index_file = Path(scratch) / INDEX_FILENAME
+            if status != 0 or not index_file.is_file():
+                raise UsageError(f"building the index of {source} failed (see above)")
+            return load_index(index_file)
+    if not path.exists():
+        raise UsageError(f"{source}: no such file or directory")
+    try:
+        return load_index(path)
+    except InvalidIndexError as error:
+        raise UsageError(str(error)) from None
+
+
+def _build(args: argparse.Namespace) -> int:
+    source = Path(args.source)
+    output = Path(args.output) if args.output else source / "_build" / args.builder
+    return _sphinx_build(source, output, args.builder, strict=args.strict, jobs=args.jobs)
+
+
+def _export(args: argparse.Namespace) -> int:
+    from .export import exporters
+
+    available = exporters()
+    if args.format not in available:
+        raise UsageError(f"unknown format {args.format!r}; choose from {', '.join(available)}")
+    index = load_index_from(args.source)
+    text = io.StringIO()
+    available[args.format].write(index, text)
+    if args.output in (None, "-"):
+        sys.stdout.write(text.getvalue())
+    else:
+        # Rendered in memory first: a failure above leaves no partial file.
+        Path(args.output).write_text(text.getvalue(), encoding="utf-8")
+    return 0
+
+
+def _matches(command: dict[str, Any], runbook: dict[str, Any], args: argparse.Namespace) -> bool:
+    if args.service and runbook["service"] != args.service:
+        return False
+    if args.tag and args.tag not in runbook["tags"]:
+        return False
+    if args.safety and command["safety"]["level"] not in args.safety:
+        return False
+    return not (args.runbook and runbook["id"] != args.runbook)
+
+
+def _list(args: argparse.Namespace) -> int:
+    index = load_index_from(args.source)
+    runbooks = {runbook["id"]: runbook for runbook in index["runbooks"]}
+    chosen = [c for c in index["commands"] if _matches(c, runbooks[c["runbook"]], args)]
+    if args.json:
+        sys.stdout.write(json.dumps(chosen, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
+        return 0
+    width = max((len(c["id"]) for c in chosen), default=2)
+    for command in chosen:
+        first_line = command["code"].splitlines()[0] if command["code"] else ""
+        more = " ..." if "\n" in command["code"] else ""
+        print(f"{command['id']:<{width}}  {command['safety']['level']:<11}  {first_line}{more}")
+    print(f"{len(chosen)} of {len(index['commands'])} commands", file=sys.stderr)
+    return 0
+
+
+def _schema(args: argparse.Namespace) -> int:
+    from .index import load_schema
+
+    sys.stdout.write(json.dumps(load_schema(), indent=2) + "\n")
+    return 0
+
+
+def _safety_levels(value: str) -> list[str]:
+    levels = [level.strip() for level in value.split(",")]
+    for level in levels:
+        if level not in ("read-only", "mutating", "destructive"):
+            raise argparse.ArgumentTypeError(
+                f"{level!r} is not read-only, mutating or destructive")
+    return levels
 
 
 def make_parser() -> argparse.ArgumentParser:
@@ -44,12 +142,37 @@ def make_parser() -> argparse.ArgumentParser:
     build.add_argument("-W", "--strict", action="store_true", help="turn warnings into errors")
     build.add_argument("-j", "--jobs", help="parallel processes, or 'auto'")
     build.set_defaults(handler=_build)
+
+    source_help = "a Sphinx source directory, or a runbook-index.json file"
+    export = commands.add_parser("export", help="write the command index in another format")
+    export.add_argument("source", help=source_help)
+    export.add_argument("-f", "--format", default="json",
+                        help="json, jsonl, csv, navi, markdown, or an installed exporter")
+    export.add_argument("-o", "--output", help="output file (default: standard output)")
+    export.set_defaults(handler=_export)
+
+    listing = commands.add_parser("list", help="list commands, filtered")
+    listing.add_argument("source", help=source_help)
+    listing.add_argument("--service", help="only runbooks of this :service:")
+    listing.add_argument("--tag", help="only runbooks with this tag")
+    listing.add_argument("--runbook", help="only this runbook (its id)")
+    listing.add_argument("--safety", type=_safety_levels,
+                         help="only these levels: read-only, mutating, destructive (comma list)")
+    listing.add_argument("--json", action="store_true", help="print the commands as JSON")
+    listing.set_defaults(handler=_list)
+
+    schema = commands.add_parser("schema", help="print the JSON Schema of runbook-index.json")
+    schema.set_defaults(handler=_schema)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = make_parser().parse_args(argv)
-    status: int = args.handler(args)
+    try:
+        status: int = args.handler(args)
+    except UsageError as error:
+        print(f"sphinx-runbook {args.command}: {error}", file=sys.stderr)
+        return 2
     return status
 
 

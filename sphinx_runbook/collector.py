@@ -19,6 +19,7 @@ from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
 from sphinx.environment.collectors import EnvironmentCollector
 
+from . import analysis
 from . import nodes as rb
 from .model import Cause, Command, Runbook, Step, Symptom
 from .warnings import warn
@@ -39,17 +40,6 @@ def all_runbooks(env: BuildEnvironment) -> list[Runbook]:
     """Every runbook of the project, ordered by document name, then position."""
     store = records(env)
     return [runbook for docname in sorted(store) for runbook in store[docname]]
-
-
-def _body_text(block: nodes.Element) -> str:
-    """The prose of a symptom or cause, paragraphs separated by blank lines."""
-    parts = [
-        child.astext().strip()
-        for body in block.children
-        if isinstance(body, nodes.Element) and "runbook-block-body" in body["classes"]
-        for child in body.children
-    ]
-    return "\n\n".join(part for part in parts if part)
 
 
 def _commands(block: nodes.Element) -> list[Command]:
@@ -80,12 +70,13 @@ def read_runbook(env: BuildEnvironment, node: rb.runbook) -> Runbook:
     for block in rb.blocks_of(node):
         if isinstance(block, rb.symptom):
             runbook.symptoms.append(Symptom(
-                text=_body_text(block), line=block.line, anchor=block["ids"][0],
+                id=block["block_id"], text=block["block_text"], line=block.line,
+                anchor=block["ids"][0],
                 commands=_commands(block),
             ))
         elif isinstance(block, rb.cause):
             runbook.causes.append(Cause(
-                id=block["block_id"], text=block["block_title"] or _body_text(block),
+                id=block["block_id"], text=block["block_title"] or block["block_text"],
                 line=block.line, anchor=block["ids"][0], commands=_commands(block),
             ))
         else:
@@ -110,11 +101,15 @@ class RunbookCollector(EnvironmentCollector):
 
     def process_doc(self, app: Sphinx, doctree: nodes.document) -> None:
         env = app.env
+        settings = analysis.Settings.from_config(
+            app.config.runbook_safety_rules, app.config.runbook_read_only_programs)
         found = [
             read_runbook(env, node)
             for node in doctree.findall(rb.runbook)
             if rb.enclosing(node, rb.runbook) is None
         ]
+        for runbook in found:
+            analysis.analyse(runbook, settings)
         if found:
             records(env)[env.docname] = found
 

@@ -7,15 +7,16 @@ from typing import Any
 from sphinx.application import Sphinx
 from sphinx.config import Config
 
-from . import __version__
+from . import __version__, config
 from .collector import RunbookCollector, check_unique_ids
 from .directives import setup_directives
 from .html import setup_html
+from .index.builder import setup_index
 from .transform import ExtractCommands
 
 #: Bump when the records stored in the environment change shape, so an old
 #: pickled environment is read again instead of misread.
-ENV_VERSION = 1
+ENV_VERSION = 2
 
 
 def enable_colon_fences(app: Sphinx, config: Config) -> None:
@@ -37,12 +38,14 @@ def enable_colon_fences(app: Sphinx, config: Config) -> None:
 def setup_extension(app: Sphinx) -> dict[str, Any]:
     # Badges and cards use sphinx-design's styles; its tabs hold alternatives.
     app.setup_extension("sphinx_design")
+    config.register(app)
     setup_directives(app)
     app.add_transform(ExtractCommands)
     app.add_env_collector(RunbookCollector)
     app.connect("env-check-consistency", check_unique_ids)
     app.connect("config-inited", enable_colon_fences, priority=400)
     setup_html(app)
+    setup_index(app)
     return {
         "version": __version__,
         "env_version": ENV_VERSION,

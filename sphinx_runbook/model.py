@@ -39,6 +39,32 @@ class _Record:
 
 
 @dataclass
+class Placeholder(_Record):
+    """A part of a command the reader fills in (or that the runbook sets itself)."""
+
+    name: str
+    #: ``angle`` (``<name>``), ``bracket`` (``[name]``), ``mustache`` (``{{name}}``),
+    #: ``variable`` (``$NAME``, ``${NAME}``).
+    syntax: str
+    #: As written in the command.
+    token: str
+    #: Who provides the value: ``reader``, ``runbook`` (an earlier command sets it),
+    #: ``step`` (the step's ``:env:``) or ``environment`` (``$HOME`` and the like).
+    supplied_by: str
+    #: A default written in the command (``${PORT:-8000}``).
+    default: str | None = None
+
+
+@dataclass
+class Safety(_Record):
+    #: ``read-only``, ``mutating`` or ``destructive``.
+    level: str
+    #: The id of the rule that decided the level (``sql.drop``, ``author.destructive``...).
+    rule: str
+    reason: str
+
+
+@dataclass
 class Command(_Record):
     """One command: a code block, or one prompt of a console/pycon block."""
 
@@ -58,6 +84,12 @@ class Command(_Record):
     line: int | None
     #: HTML fragment id of the command block.
     anchor: str
+    #: Programs a shell command calls (wrappers and the programs they run).
+    programs: list[str] = field(default_factory=list)
+    placeholders: list[Placeholder] = field(default_factory=list)
+    safety: Safety | None = None
+    #: sha256 of what decides the command's outcome (text, language, expectations).
+    hash: str = ""
 
 
 @dataclass
@@ -80,6 +112,9 @@ class Step(_Record):
     expect_json: Any = None
     expect_status: int | None = None
     destructive: bool = False
+    #: An author's safety level (``:safety:``) and why (``:safety-reason:``).
+    safety: str | None = None
+    safety_reason: str | None = None
     run: RunMode = "auto"
     env: dict[str, str] = field(default_factory=dict)
     cwd: str | None = None
@@ -93,6 +128,8 @@ class Step(_Record):
 
 @dataclass
 class Symptom(_Record):
+    #: ``symptom-1``, ``symptom-2``... in document order.
+    id: str
     text: str
     line: int | None
     anchor: str
@@ -132,4 +169,5 @@ class Runbook(_Record):
         """Every command of the runbook with the block that holds it, in document order."""
         blocks: list[Step | Symptom | Cause] = [*self.symptoms, *self.causes, *self.steps]
         pairs = [(block, command) for block in blocks for command in block.commands]
+        # Python's sort is stable: commands without a line keep their block order.
         return sorted(pairs, key=lambda pair: pair[1].line or 0)

@@ -142,6 +142,13 @@ def json_value(value: str | None) -> Any:
         raise OptionError(f"is not valid JSON ({error.msg} at column {error.colno})") from None
 
 
+def safety_level(value: str | None) -> str:
+    word = text(value).lower()
+    if word not in {"read-only", "mutating", "destructive"}:
+        raise OptionError(f"{word!r} is not one of read-only, mutating, destructive")
+    return word
+
+
 def run_mode(value: str | None) -> str:
     word = text(value).lower()
     if word not in {"auto", "never", "static"}:

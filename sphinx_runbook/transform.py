@@ -76,6 +76,17 @@ class SourceLines:
         return start
 
 
+def body_text(block: nodes.Element) -> str:
+    """The prose of a symptom or cause, paragraphs separated by blank lines."""
+    parts = [
+        child.astext().strip()
+        for body in block.children
+        if isinstance(body, nodes.Element) and "runbook-block-body" in body["classes"]
+        for child in body.children
+    ]
+    return "\n\n".join(part for part in parts if part)
+
+
 def destructive_warning() -> nodes.paragraph:
     """The line above a destructive command, in every output format."""
     warning = nodes.paragraph("", classes=["runbook-command-warning"])
@@ -98,6 +109,11 @@ class ExtractCommands(SphinxTransform):
 
     def process_runbook(self, runbook: rb.runbook) -> None:
         blocks = rb.blocks_of(runbook)
+        for block in blocks:
+            if isinstance(block, (rb.symptom, rb.cause)):
+                # Taken before SmartQuotes (priority 750) runs, which only some builders
+                # apply: the index must not depend on the builder.
+                block["block_text"] = body_text(block)
         for block in blocks:
             self.extract(runbook, block)
         self.check_references(runbook, blocks)

@@ -25,6 +25,8 @@ SUBTYPES: Final = {
     "empty-verify": "A verify block with nothing to check.",
     "unknown-need": "A step's :needs: names a step the runbook does not have.",
     "unknown-cause": "A step's :for: names a cause the runbook does not have.",
+    "safety-override": "A :safety: lower than the built-in rules found, without :safety-reason:.",
+    "config": "A runbook_* configuration value is not valid.",
 }
 
 Location = tuple[str, int | None] | nodes.Node | None

@@ -26,6 +26,8 @@ _COMMON: dict[str, Any] = {
     "expect-json": opt.json_value,
     "expect-status": opt.http_status,
     "manual": opt.flag,
+    "safety": opt.safety_level,
+    "safety-reason": opt.text,
     "class": opt.comma_list,
 }
 
@@ -77,6 +79,8 @@ class _BlockDirective(BaseDirective):
             "expect_json": options.get("expect-json"),
             "expect_status": options.get("expect-status"),
             "destructive": bool(options.get("destructive", False)),
+            "safety": options.get("safety"),
+            "safety_reason": options.get("safety-reason"),
             "run": options.get("run", "auto"),
             "env": options.get("env", {}),
             "cwd": options.get("cwd"),
