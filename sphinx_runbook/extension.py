@@ -28,11 +28,8 @@ def enable_colon_fences(app: Sphinx, config: Config) -> None:
         enabled = config.myst_enable_extensions
     except AttributeError:
         return
-    if isinstance(enabled, (list, set)) and "colon_fence" not in enabled:
-        if isinstance(enabled, set):
-            enabled.add("colon_fence")
-        else:
-            enabled.append("colon_fence")
+    if "colon_fence" not in enabled:
+        config.myst_enable_extensions = [*enabled, "colon_fence"]
 
 
 def setup_extension(app: Sphinx) -> dict[str, Any]:

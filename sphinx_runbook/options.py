@@ -52,7 +52,8 @@ class LenientOptionSpec(dict[str, Callable[[str | None], Any]]):
         return True
 
 
-SLUG_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+# No dots: they separate the parts of command ids and anchors (runbook.step.1).
+SLUG_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
 _SEVERITIES = {"critical", "high", "medium", "low"}
 _SEVERITY_RE = re.compile(r"^[Pp][0-4]$")
 _TRUE = {"", "true", "yes", "on", "1"}
@@ -70,7 +71,7 @@ def slug(value: str | None) -> str:
     value = text(value)
     if not SLUG_RE.match(value):
         raise OptionError(
-            f"{value!r} is not a valid id: use letters, digits, '-', '_' and '.', "
+            f"{value!r} is not a valid id: use letters, digits, '-' and '_', "
             "starting with a letter or digit"
         )
     return value
@@ -83,7 +84,7 @@ def flag(value: str | None) -> bool:
         return True
     if word in _FALSE:
         return False
-    raise OptionError(f"is a flag and takes no value (got {value!r})")
+    raise OptionError(f"is a flag: give no value, or true/false (got {value!r})")
 
 
 def comma_list(value: str | None) -> list[str]:
@@ -92,6 +93,14 @@ def comma_list(value: str | None) -> list[str]:
     if not result:
         raise OptionError("needs at least one item")
     return result
+
+
+def class_list(value: str | None) -> list[str]:
+    """HTML classes, separated by spaces or commas (as docutils' ``:class:``)."""
+    names = (value or "").replace(",", " ").split()
+    if not names:
+        raise OptionError("needs at least one class name")
+    return names
 
 
 def slug_list(value: str | None) -> list[str]:

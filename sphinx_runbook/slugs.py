@@ -26,7 +26,11 @@ def unique(candidate: str, taken: Container[str]) -> str:
 
 
 def claim_anchor(document: nodes.document, node: nodes.Element, wanted: str) -> str:
-    """Give ``node`` the HTML id ``wanted`` (made unique within the document)."""
+    """Give ``node`` the HTML id ``wanted`` (made unique within the document).
+
+    Blocks and commands use dotted anchors (``runbook.step``, ``runbook.step.1``):
+    ids have no dots and docutils never makes one, so these do not collide.
+    """
     # Ids and slugs are already valid HTML5 ids; docutils' make_id would drop
     # leading digits ("500-errors" -> "errors") and break the id/anchor match.
     anchor = unique(wanted or "runbook", document.ids)

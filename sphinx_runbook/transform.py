@@ -162,7 +162,7 @@ class ExtractCommands(SphinxTransform):
                 runbook_commands=commands,
             )
             first_ordinal = commands[0]["ordinal"]
-            command_anchor = claim_anchor(self.document, wrapper, f"{anchor}-{first_ordinal}")
+            command_anchor = claim_anchor(self.document, wrapper, f"{anchor}.{first_ordinal}")
             for command in commands:
                 command["anchor"] = command_anchor
             literal.replace_self(wrapper)

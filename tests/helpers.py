@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import pickle
 import re
+from io import StringIO
 from pathlib import Path
 from typing import Any
+
+from sphinx.testing.util import SphinxTestApp
 
 from sphinx_runbook.model import Runbook
 
@@ -30,3 +33,17 @@ def records_of(app: Any) -> dict[str, list[Runbook]]:
         env = pickle.load(stream)
     result: dict[str, list[Runbook]] = env.runbook_records
     return result
+
+
+def build_project(srcdir: Path, files: dict[str, str], builder: str = "html",
+                  conf: str = 'extensions = ["myst_parser", "sphinx_runbook"]\n') -> Any:
+    """Write a small Sphinx project into ``srcdir``, build it, and return the app."""
+    (srcdir / "conf.py").write_text(conf, encoding="utf-8")
+    for name, text in files.items():
+        (srcdir / name).write_text(text, encoding="utf-8")
+    app = SphinxTestApp(builder, srcdir=srcdir, status=StringIO(), warning=StringIO())
+    try:
+        app.build()
+    finally:
+        app.cleanup()
+    return app

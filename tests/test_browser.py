@@ -69,7 +69,7 @@ def clipboard(page: Any) -> str:
 
 
 def test_copy_button_copies_commands_without_prompts_or_output(page: Any) -> None:
-    button = page.locator("#rst-db-errors-check-url-1 .runbook-copy")
+    button = page.locator('[id="rst-db-errors.check-url.1"] .runbook-copy')
     assert button.inner_text() == "Copy"
     button.click()
     assert clipboard(page) == 'echo "$DATABASE_URL"\ndocker compose ps'
@@ -78,7 +78,7 @@ def test_copy_button_copies_commands_without_prompts_or_output(page: Any) -> Non
 
 def test_destructive_command_needs_a_second_click(page: Any) -> None:
     page.evaluate("navigator.clipboard.writeText('before')")
-    button = page.locator("#rst-db-errors-recreate-the-database-1 .runbook-copy")
+    button = page.locator('[id="rst-db-errors.recreate-the-database.1"] .runbook-copy')
     assert button.get_attribute("aria-label") == "Copy destructive command"
     button.click()
     assert button.inner_text() == "Click again to copy"
@@ -88,7 +88,7 @@ def test_destructive_command_needs_a_second_click(page: Any) -> None:
 
 
 def test_keyboard_users_can_copy(page: Any) -> None:
-    page.locator("#rst-db-errors-health-1 .runbook-copy").focus()
+    page.locator('[id="rst-db-errors.health.1"] .runbook-copy').focus()
     page.keyboard.press("Enter")
     assert clipboard(page) == "curl -s http://localhost:8000/health"
 
@@ -98,5 +98,5 @@ def test_without_javascript_there_are_no_dead_buttons(browser: Any, site: str) -
     page = context.new_page()
     page.goto(f"{site}/rst_all.html")
     assert page.locator(".runbook-copy").count() == 0
-    assert "docker compose ps" in page.locator("#rst-db-errors-check-url-1").inner_text()
+    assert "docker compose ps" in page.locator('[id="rst-db-errors.check-url.1"]').inner_text()
     context.close()

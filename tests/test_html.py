@@ -48,7 +48,7 @@ def test_symptoms_and_causes_are_distinct_cards(page: Any) -> None:
         "Symptom: The API fails with a database error")
     assert [c.select_one(".runbook-block-label").get_text() for c in causes] == [
         "Cause: DATABASE_URL is not set", "Cause: The database server is down"]
-    assert causes[0]["id"] == "rst-db-errors-url-unset"
+    assert causes[0]["id"] == "rst-db-errors.url-unset"
 
 
 def test_steps_are_numbered_headings_with_permalinks(page: Any) -> None:
@@ -59,26 +59,26 @@ def test_steps_are_numbered_headings_with_permalinks(page: Any) -> None:
     assert [n.get_text() if n else None for n in numbers] == ["1", "2", "3", None, None]
     links = [t.select_one("a.headerlink")["href"] for t in titles]
     assert links == [
-        "#rst-db-errors-check-url",
-        "#rst-db-errors-restart-the-database",
-        "#rst-db-errors-recreate-the-database",
-        "#rst-db-errors-health",
-        "#rst-db-errors-ask-a-user-to-log-in-again",
+        "#rst-db-errors.check-url",
+        "#rst-db-errors.restart-the-database",
+        "#rst-db-errors.recreate-the-database",
+        "#rst-db-errors.health",
+        "#rst-db-errors.ask-a-user-to-log-in-again",
     ]
     for link in links:
         assert section.find(id=link[1:]) is not None
 
 
 def test_step_shows_the_cause_it_addresses_and_its_requirements(page: Any) -> None:
-    step = page("rst_all").find(id="rst-db-errors-check-url")
+    step = page("rst_all").find(id="rst-db-errors.check-url")
     addresses = step.select_one(".runbook-step-for")
     assert addresses.get_text() == "Addresses: DATABASE_URL is not set"
-    assert addresses.find("a")["href"] == "#rst-db-errors-url-unset"
+    assert addresses.find("a")["href"] == "#rst-db-errors.url-unset"
     assert step.select_one(".runbook-step-requires").get_text() == "Requires: bash"
 
 
 def test_copy_text_has_no_prompts_and_no_output(page: Any) -> None:
-    block = page("rst_all").find(id="rst-db-errors-check-url-1")
+    block = page("rst_all").find(id="rst-db-errors.check-url.1")
     assert block["data-runbook-copy"] == 'echo "$DATABASE_URL"\ndocker compose ps'
     # The page still shows the whole session, prompts and output included.
     shown = block.find("pre").get_text()
@@ -95,14 +95,14 @@ def test_docker_compose_ps_session_copies_only_the_command(built: Any) -> None:
 
 
 def test_destructive_commands_are_marked(page: Any) -> None:
-    step = page("rst_all").find(id="rst-db-errors-recreate-the-database")
+    step = page("rst_all").find(id="rst-db-errors.recreate-the-database")
     assert "runbook-destructive" in step["class"]
     assert step.select_one(".runbook-destructive-badge").get_text() == "destructive"
     block = step.select_one("[data-runbook-copy]")
     assert block["data-runbook-destructive"] == "true"
     assert "runbook-command-destructive" in block["class"]
     assert block.select_one(".runbook-command-warning").get_text().startswith("Destructive:")
-    safe = page("rst_all").find(id="rst-db-errors-check-url-1")
+    safe = page("rst_all").find(id="rst-db-errors.check-url.1")
     assert not safe.has_attr("data-runbook-destructive")
 
 
@@ -143,10 +143,10 @@ def test_sphinx_design_steps_keep_their_own_step(built: Any) -> None:
 
 def test_expectations_and_run_modes_are_shown(page: Any) -> None:
     soup = page("rst_all")
-    health = soup.find(id="rst-db-errors-health").select_one(".runbook-step-expects")
+    health = soup.find(id="rst-db-errors.health").select_one(".runbook-step-expects")
     assert health.get_text() == (
         'Expects: exit status 0, HTTP status 200, JSON containing {"status": "healthy"}')
-    restart = soup.find(id="rst-db-errors-restart-the-database")
+    restart = soup.find(id="rst-db-errors.restart-the-database")
     assert restart.select_one(".runbook-step-expects").get_text() == "Not run by verification"
-    manual = soup.find(id="rst-db-errors-ask-a-user-to-log-in-again")
+    manual = soup.find(id="rst-db-errors.ask-a-user-to-log-in-again")
     assert manual.select_one(".runbook-step-expects").get_text() == "Performed by a person"

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import re
-from io import StringIO
 from pathlib import Path
 
 from bs4 import BeautifulSoup
-from sphinx.testing.util import SphinxTestApp
 
-from .helpers import warnings_of
+from .helpers import build_project, warnings_of
 
 README = Path(__file__).parent.parent / "README.md"
 
@@ -25,13 +23,7 @@ def test_readme_opens_with_the_two_commands() -> None:
 def test_readme_example_builds_and_copies_the_command(tmp_path: Path) -> None:
     example = re.search(r"`````md\n(.*?)`````", README.read_text(encoding="utf-8"), re.S)
     assert example is not None
-    (tmp_path / "conf.py").write_text('extensions = ["myst_parser", "sphinx_runbook"]\n')
-    (tmp_path / "index.md").write_text("# Database\n\n" + example.group(1))
-    app = SphinxTestApp("html", srcdir=tmp_path, status=StringIO(), warning=StringIO())
-    try:
-        app.build()
-    finally:
-        app.cleanup()
+    app = build_project(tmp_path, {"index.md": "# Database\n\n" + example.group(1)})
     assert warnings_of(app) == []
     soup = BeautifulSoup((app.outdir / "index.html").read_text(encoding="utf-8"), "html.parser")
     copy_texts = [block["data-runbook-copy"] for block in soup.select("[data-runbook-copy]")]

@@ -12,6 +12,7 @@ from docutils import nodes
 from sphinx.util.docutils import SphinxDirective
 
 from .. import options as opt
+from ..slugs import unique
 from ..warnings import warn
 
 
@@ -20,7 +21,6 @@ class RunbookContext:
     """The runbook being parsed, so nested directives know where they are."""
 
     runbook_id: str
-    anchor: str
     step_count: int = 0
     symptom_count: int = 0
     cause_count: int = 0
@@ -68,7 +68,19 @@ class BaseDirective(SphinxDirective):
         known = ", ".join(f":{key}:" for key in sorted(self.validators))
         return f"{message} (known options: {known})"
 
-    # -- the runbook being parsed -------------------------------------------
+    # -- the runbook being parsed ---------------------------------------------
+
+    def claim_block_id(self, options: dict[str, Any], generated: str) -> str:
+        """The block's ``:id:`` (warned about when taken) or ``generated``, made unique."""
+        context = self.context
+        assert context is not None
+        explicit = options.get("id")
+        if explicit is not None and explicit in context.block_ids:
+            self.warn(f"id {explicit!r} is already used in runbook {context.runbook_id!r}",
+                      "duplicate-id")
+        block_id = unique(explicit or generated, context.block_ids)
+        context.block_ids.add(block_id)
+        return block_id
 
     @property
     def context(self) -> RunbookContext | None:

@@ -12,7 +12,7 @@ from docutils import nodes
 
 from .. import nodes as rb
 from .. import options as opt
-from ..slugs import claim_anchor, slugify, unique
+from ..slugs import claim_anchor, slugify
 from .base import BaseDirective
 
 
@@ -45,9 +45,10 @@ class _ProseDirective(BaseDirective):
             self.warn(f"{self.name!r} must be inside a 'runbook' directive", "misplaced")
         node = self.make_node(options)
         self.set_source_info(node)
-        title = self.arguments[0].strip() if self.arguments else ""
+        title_nodes = self.parse_title(self.arguments[0].strip()) if self.arguments else []
+        title = "".join(node.astext() for node in title_nodes)
         node["block_title"] = title
-        card(self.kind, self.label, self.parse_title(title) if title else [], node)
+        card(self.kind, self.label, title_nodes, node)
         if self.content:
             body = nodes.container("", classes=["sd-card-body", "runbook-block-body"])
             self.parse_content_into(body)
@@ -55,8 +56,7 @@ class _ProseDirective(BaseDirective):
         if context is not None:
             node["runbook_id"] = context.runbook_id
             node["block_id"] = self.block_id(node, options, title)
-            context.block_ids.add(node["block_id"])
-            claim_anchor(self.state.document, node, f"{context.anchor}-{node['block_id']}")
+            claim_anchor(self.state.document, node, f"{context.runbook_id}.{node['block_id']}")
         return [node]
 
     def block_id(self, node: nodes.Element, options: dict[str, Any], title: str) -> str:
@@ -68,7 +68,7 @@ class SymptomDirective(_ProseDirective):
 
     kind = "symptom"
     label = "Symptom"
-    validators: ClassVar[dict[str, Any]] = {"class": opt.comma_list}
+    validators: ClassVar[dict[str, Any]] = {"id": opt.slug, "class": opt.class_list}
 
     def make_node(self, options: dict[str, Any]) -> nodes.Element:
         return rb.symptom("", classes=options.get("class", []))
@@ -76,7 +76,8 @@ class SymptomDirective(_ProseDirective):
     def block_id(self, node: nodes.Element, options: dict[str, Any], title: str) -> str:
         assert self.context is not None
         self.context.symptom_count += 1
-        return unique(f"symptom-{self.context.symptom_count}", self.context.block_ids)
+        # Numbered, not slugged: symptom texts change more often than their place.
+        return self.claim_block_id(options, f"symptom-{self.context.symptom_count}")
 
 
 class CauseDirective(_ProseDirective):
@@ -84,7 +85,7 @@ class CauseDirective(_ProseDirective):
 
     kind = "cause"
     label = "Cause"
-    validators: ClassVar[dict[str, Any]] = {"id": opt.slug, "class": opt.comma_list}
+    validators: ClassVar[dict[str, Any]] = {"id": opt.slug, "class": opt.class_list}
 
     def make_node(self, options: dict[str, Any]) -> nodes.Element:
         return rb.cause("", classes=options.get("class", []))
@@ -92,14 +93,4 @@ class CauseDirective(_ProseDirective):
     def block_id(self, node: nodes.Element, options: dict[str, Any], title: str) -> str:
         assert self.context is not None
         self.context.cause_count += 1
-        if "id" in options:
-            if options["id"] in self.context.block_ids:
-                self.warn(
-                    f"id {options['id']!r} is already used in runbook "
-                    f"{self.context.runbook_id!r}",
-                    "duplicate-id",
-                )
-                return unique(options["id"], self.context.block_ids)
-            return str(options["id"])
-        wanted = slugify(title) or f"cause-{self.context.cause_count}"
-        return unique(wanted, self.context.block_ids)
+        return self.claim_block_id(options, slugify(title) or f"cause-{self.context.cause_count}")

@@ -38,12 +38,13 @@ class RunbookDirective(BaseDirective):
         "owner": opt.text,
         "tags": opt.comma_list,
         "alerts": opt.comma_list,
-        "class": opt.comma_list,
+        "class": opt.class_list,
     }
 
     def run(self) -> list[nodes.Node]:
         options = self.checked_options()
-        title = self.arguments[0].strip()
+        title_nodes = self.parse_title(self.arguments[0].strip())
+        title = "".join(node.astext() for node in title_nodes)
         if self.context is not None:
             self.warn(
                 f"runbook {title!r} is inside runbook {self.context.runbook_id!r}; "
@@ -66,12 +67,12 @@ class RunbookDirective(BaseDirective):
             },
         )
         self.set_source_info(node)
-        anchor = claim_anchor(self.state.document, node, runbook_id)
-        node += nodes.title(title, "", *self.parse_title(title))
+        claim_anchor(self.state.document, node, runbook_id)
+        node += nodes.title(title, "", *title_nodes)
         meta = self.metadata_line(options)
         if meta is not None:
             node += meta
-        with self.entered(RunbookContext(runbook_id=runbook_id, anchor=anchor)):
+        with self.entered(RunbookContext(runbook_id=runbook_id)):
             self.parse_content_into(node)
         return [node]
 

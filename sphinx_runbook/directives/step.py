@@ -9,7 +9,7 @@ from docutils import nodes
 
 from .. import nodes as rb
 from .. import options as opt
-from ..slugs import claim_anchor, slugify, unique
+from ..slugs import claim_anchor, slugify
 from .base import BaseDirective
 from .runbook import badge
 
@@ -28,7 +28,7 @@ _COMMON: dict[str, Any] = {
     "manual": opt.flag,
     "safety": opt.safety_level,
     "safety-reason": opt.text,
-    "class": opt.comma_list,
+    "class": opt.class_list,
 }
 
 
@@ -42,7 +42,19 @@ def _sphinx_design_step(directive: BaseDirective) -> list[nodes.Node] | None:
     except ImportError:  # an older sphinx-design without steps
         return None
     allowed = DesignStep.option_spec or {}
-    design_options = {key: value for key, value in directive.options.items() if key in allowed}
+    design_options = {}
+    for name, raw in directive.options.items():
+        value = raw.value if isinstance(raw, opt.UnknownOption) else raw
+        if name not in allowed:
+            directive.warn(f"option :{name}: of a sphinx-design step (inside 'steps') is not "
+                           f"one of {', '.join(f':{key}:' for key in sorted(allowed))}",
+                           "unknown-option")
+            continue
+        try:
+            converter: Any = allowed[name]
+            design_options[name] = converter(value)
+        except ValueError as error:
+            directive.warn(f"invalid :{name}: of sphinx-design step: {error}", "invalid-option")
     return DesignStep(
         directive.name, directive.arguments, design_options, directive.content,
         directive.lineno, directive.content_offset, directive.block_text,
@@ -62,7 +74,9 @@ class _BlockDirective(BaseDirective):
         context = self.context
         if context is None:
             self.warn(f"{self.name!r} must be inside a 'runbook' directive", "misplaced")
-        title = self.arguments[0].strip() if self.arguments else ""
+        title_nodes = self.parse_title(self.arguments[0].strip()) if self.arguments else []
+        # Records keep the title's text: `code` in MyST and ``code`` in reST agree.
+        title = "".join(node.astext() for node in title_nodes)
         number: int | None = None
         if self.kind == "step" and context is not None:
             context.step_count += 1
@@ -95,10 +109,10 @@ class _BlockDirective(BaseDirective):
         if context is not None:
             settings["id"] = self.block_id(options, title, settings)
             node["runbook_id"] = context.runbook_id
-            claim_anchor(self.state.document, node, f"{context.anchor}-{settings['id']}")
+            claim_anchor(self.state.document, node, f"{context.runbook_id}.{settings['id']}")
             if self.kind == "step":
                 context.last_step_id = settings["id"]
-        node += self.title_node(settings, title)
+        node += self.title_node(settings, title, title_nodes)
         if settings["requires"]:
             node += self.requires_line(settings["requires"])
         expectations = self.expectations_line(settings)
@@ -108,27 +122,13 @@ class _BlockDirective(BaseDirective):
         return [node]
 
     def block_id(self, options: dict[str, Any], title: str, settings: dict[str, Any]) -> str:
-        context = self.context
-        assert context is not None
-        if "id" in options:
-            if options["id"] in context.block_ids:
-                self.warn(
-                    f"id {options['id']!r} is already used in runbook {context.runbook_id!r}",
-                    "duplicate-id",
-                )
-                wanted = str(options["id"])
-            else:
-                context.block_ids.add(options["id"])
-                return str(options["id"])
-        elif title:
-            wanted = slugify(title) or self.kind
+        if title:
+            generated = slugify(title) or self.kind
         elif self.kind == "verify" and settings["after"]:
-            wanted = f"verify-{settings['after']}"
+            generated = f"verify-{settings['after']}"
         else:
-            wanted = f"step-{settings['number']}" if settings["number"] else self.kind
-        block_id = unique(wanted, context.block_ids)
-        context.block_ids.add(block_id)
-        return block_id
+            generated = f"step-{settings['number']}" if settings["number"] else self.kind
+        return self.claim_block_id(options, generated)
 
     @staticmethod
     def requires_line(requirements: list[str]) -> nodes.paragraph:
@@ -167,13 +167,15 @@ class _BlockDirective(BaseDirective):
                                    note.capitalize() if not items else note)
         return line
 
-    def title_node(self, settings: dict[str, Any], title: str) -> rb.step_title:
+    def title_node(self, settings: dict[str, Any], title: str, title_nodes: list[nodes.Node]
+                   ) -> rb.step_title:
         heading = rb.step_title("", classes=["runbook-step-title"])
         if settings["number"] is not None:
             number = str(settings["number"])
             heading += nodes.inline(number, number, classes=["runbook-step-number"])
-            # Shown by text/LaTeX/man builders; the HTML theme draws the number as a badge.
-            heading += nodes.inline(". ", ". ", classes=["runbook-step-separator"])
+            if title:
+                # Shown by text/LaTeX/man builders; in HTML the number is a badge.
+                heading += nodes.inline(". ", ". ", classes=["runbook-step-separator"])
         elif title.lower().startswith("verify"):
             # "Verify the service is up" needs no "Verify:" in front; CSS keeps the check mark.
             heading += nodes.inline("", "", classes=["runbook-verify-label"])
@@ -181,7 +183,7 @@ class _BlockDirective(BaseDirective):
             label = "Verify: " if title else "Verify"
             heading += nodes.inline(label, label, classes=["runbook-verify-label"])
         if title:
-            heading += self.parse_title(title)
+            heading += title_nodes
         if settings["destructive"]:
             # The dash reads in text/LaTeX/man; in HTML the badge stands on its own.
             heading += nodes.inline(" - ", " - ", classes=["runbook-step-separator"])

@@ -1,0 +1,120 @@
+"""Docs-only directives: reference tables rendered from the code itself.
+
+- ``schema-reference``: every object of runbook-index.json from the shipped schema;
+- ``settings-reference``: the ``runbook_*`` settings of ``conf.py``;
+- ``export-example``: an exporter's real output for the example index.
+
+Generated, so the documentation cannot drift from what the code does.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+from typing import Any, ClassVar
+
+from docutils import nodes
+from docutils.parsers.rst import directives
+from sphinx.application import Sphinx
+from sphinx.util.docutils import SphinxDirective
+
+from sphinx_runbook.config import SETTINGS
+from sphinx_runbook.export import exporters
+from sphinx_runbook.index import load_schema
+
+EXAMPLE_INDEX = Path(__file__).parent.parent / "reference" / "exporting" / "example-index.json"
+
+
+def _table(headers: list[str], rows: list[list[nodes.Node | str]], widths: list[int]
+           ) -> nodes.table:
+    table = nodes.table(classes=["colwidths-given"])
+    group = nodes.tgroup(cols=len(headers))
+    table += group
+    for width in widths:
+        group += nodes.colspec(colwidth=width)
+    head = nodes.thead()
+    group += head
+    body = nodes.tbody()
+    group += body
+    for target, cells_list in ((head, [headers]), (body, rows)):
+        for cells in cells_list:
+            row = nodes.row()
+            for cell in cells:
+                entry = nodes.entry()
+                entry += cell if isinstance(cell, nodes.Node) else nodes.paragraph(cell, cell)
+                row += entry
+            target += row
+    return table
+
+
+def _type_of(spec: dict[str, Any]) -> str:
+    if "$ref" in spec:
+        return spec["$ref"].rsplit("/", 1)[-1]
+    if "enum" in spec:
+        return " | ".join(json.dumps(value) for value in spec["enum"])
+    if "const" in spec:
+        return json.dumps(spec["const"])
+    kind = spec.get("type", "any")
+    kinds = kind if isinstance(kind, list) else [kind]
+    if "array" in kinds:
+        items = spec.get("items", {})
+        inner = _type_of(items) if "$ref" in items or "type" in items else "object"
+        return f"array of {inner}"
+    return " or ".join(kinds)
+
+
+class SchemaReference(SphinxDirective):
+    """One section per object of the schema: field, type, meaning."""
+
+    def run(self) -> list[nodes.Node]:
+        schema = load_schema()
+        objects: list[tuple[str, dict[str, Any]]] = [("index (top level)", schema)]
+        objects += [(name, spec) for name, spec in schema["$defs"].items()]
+        result: list[nodes.Node] = []
+        pending = list(objects)
+        while pending:
+            name, spec = pending.pop(0)
+            rows: list[list[nodes.Node | str]] = []
+            for field, field_spec in spec.get("properties", {}).items():
+                rows.append([nodes.literal(field, field), _type_of(field_spec),
+                             field_spec.get("description", "")])
+                nested = field_spec.get("items", field_spec)
+                if nested.get("type") == "object" and "properties" in nested:
+                    pending.append((f"{name}.{field}", nested))
+            rubric = nodes.rubric(name, name)
+            result += [rubric, _table(["Field", "Type", "Meaning"], rows, [20, 20, 60])]
+        return result
+
+
+class SettingsReference(SphinxDirective):
+    def run(self) -> list[nodes.Node]:
+        rows: list[list[nodes.Node | str]] = [
+            [nodes.literal(s.name, s.name), nodes.literal(repr(s.default), repr(s.default)),
+             s.help]
+            for s in SETTINGS
+        ]
+        return [_table(["Setting", "Default", "Meaning"], rows, [25, 15, 60])]
+
+
+class ExportExample(SphinxDirective):
+    """The output of one exporter for the example index, as a code block."""
+
+    option_spec: ClassVar[dict[str, Any]] = {
+        "format": directives.unchanged_required, "language": directives.unchanged}
+
+    def run(self) -> list[nodes.Node]:
+        self.env.note_dependency(str(EXAMPLE_INDEX))
+        index = json.loads(EXAMPLE_INDEX.read_text(encoding="utf-8"))
+        text = io.StringIO()
+        exporters()[self.options["format"]].write(index, text)
+        block = nodes.literal_block(text.getvalue(), text.getvalue())
+        block["language"] = self.options.get("language", "text")
+        return [block]
+
+
+def setup(app: Sphinx) -> dict[str, Any]:
+    app.add_directive("schema-reference", SchemaReference)
+    app.add_directive("settings-reference", SettingsReference)
+    app.add_directive("export-example", ExportExample)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}
