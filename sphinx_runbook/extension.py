@@ -12,6 +12,7 @@ from .collector import RunbookCollector, check_unique_ids
 from .directives import setup_directives
 from .html import setup_html
 from .index.builder import setup_index
+from .listings import setup_listings
 from .transform import ExtractCommands
 
 #: Bump when the records stored in the environment change shape, so an old
@@ -43,6 +44,7 @@ def setup_extension(app: Sphinx) -> dict[str, Any]:
     app.connect("config-inited", enable_colon_fences, priority=400)
     setup_html(app)
     setup_index(app)
+    setup_listings(app)
     return {
         "version": __version__,
         "env_version": ENV_VERSION,

@@ -100,3 +100,30 @@ def test_without_javascript_there_are_no_dead_buttons(browser: Any, site: str) -
     assert page.locator(".runbook-copy").count() == 0
     assert "docker compose ps" in page.locator('[id="rst-db-errors.check-url.1"]').inner_text()
     context.close()
+
+
+def test_symptom_finder_filters_as_you_type(browser: Any, site: str) -> None:
+    page = browser.new_page()
+    page.goto(f"{site}/listings.html")
+    finder = page.locator(".runbook-listing-symptoms")
+    items = finder.locator("li")
+    total = items.count()
+    assert total == 6
+    finder.get_by_label("Find a symptom").fill("service two  LONGER")
+    visible = [items.nth(i).inner_text() for i in range(total) if items.nth(i).is_visible()]
+    assert len(visible) == 1
+    assert visible[0].startswith("Requests to service two take longer than 2 s.")
+    assert finder.locator(".runbook-filter-count").inner_text() == "1 of 6 shown"
+    page.close()
+
+
+def test_command_table_filters_by_safety_and_program(browser: Any, site: str) -> None:
+    page = browser.new_page()
+    page.goto(f"{site}/listings.html")
+    table = page.locator(".runbook-listing-commands").first
+    table.get_by_label("Filter commands").fill("destructive")
+    rows = table.locator("tbody tr")
+    shown = [rows.nth(i).inner_text() for i in range(rows.count()) if rows.nth(i).is_visible()]
+    assert len(shown) == 2
+    assert all("DROP DATABASE" in row for row in shown)
+    page.close()

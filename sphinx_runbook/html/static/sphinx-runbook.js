@@ -68,8 +68,43 @@
     block.insertBefore(button, block.firstChild);
   }
 
+  // Filter boxes for the runbook-commands and runbook-symptoms listings: every
+  // word typed must appear in a row (or list item) for it to stay visible.
+  function addFilter(listing) {
+    var symptoms = listing.classList.contains("runbook-listing-symptoms");
+    var items = Array.prototype.slice.call(
+      listing.querySelectorAll(symptoms ? "li" : "tbody tr"));
+    var label = document.createElement("label");
+    label.className = "runbook-filter";
+    label.textContent = symptoms ? "Find a symptom " : "Filter commands ";
+    var input = document.createElement("input");
+    input.type = "search";
+    input.placeholder = symptoms ? "error message, behaviour..." : "program, runbook, safety...";
+    var count = document.createElement("span");
+    count.className = "runbook-filter-count";
+    count.setAttribute("aria-live", "polite");
+    label.appendChild(input);
+    listing.insertBefore(count, listing.firstChild);
+    listing.insertBefore(label, listing.firstChild);
+
+    function apply() {
+      var words = input.value.toLowerCase().split(/\s+/).filter(Boolean);
+      var shown = 0;
+      items.forEach(function (item) {
+        var text = item.textContent.toLowerCase();
+        var keep = words.every(function (word) { return text.indexOf(word) !== -1; });
+        item.hidden = !keep;
+        if (keep) { shown += 1; }
+      });
+      count.textContent = shown + " of " + items.length + " shown";
+    }
+    input.addEventListener("input", apply);
+    apply();
+  }
+
   function init() {
     document.querySelectorAll("[data-runbook-copy]").forEach(addButton);
+    document.querySelectorAll(".runbook-listing").forEach(addFilter);
   }
 
   if (document.readyState === "loading") {
