@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from io import StringIO
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
 from bs4 import BeautifulSoup
+from markdown_it import MarkdownIt
+from mdit_py_plugins.colon_fence import colon_fence_plugin
 from sphinx.testing.util import SphinxTestApp
+
+from sphinx_runbook.index import load_schema
 
 from .helpers import records_of, warnings_of
 
@@ -100,3 +106,38 @@ def test_converted_runbook_keeps_every_heading(page: str, seed: str) -> None:
     # The seed's headings inside code blocks ("# For Postgres") are code, not headings.
     code = "\n".join(_code_blocks((SEEDS / seed).read_text(encoding="utf-8")))
     assert [h for h in missing if f"# {h}" not in code] == []
+
+
+def _count_commands(markdown: str, inside: str | None = None) -> int:
+    """Commands in step/verify blocks, counted from the Markdown with markdown-it.
+
+    Independent of the extension: colon fences are parsed again recursively; a
+    fence in a step or verify is one command (one per ``$ `` prompt in a console
+    block), except ``output`` blocks and blocks with the ``runbook-example`` class.
+    """
+    parser = MarkdownIt("commonmark").use(colon_fence_plugin)
+    count = 0
+    for token in parser.parse(markdown):
+        if token.type == "colon_fence":
+            name = token.info.split("}")[0].lstrip("{").strip()
+            count += _count_commands(token.content, name if name in ("step", "verify")
+                                     else inside)
+        elif token.type == "fence" and inside is not None:
+            info = token.info.strip()
+            language = info.split()[1] if info.startswith("{") and len(info.split()) > 1 \
+                else info.split()[0] if info else ""
+            if language == "output" or "runbook-example" in token.content.split("\n\n")[0]:
+                continue
+            prompts = sum(line.startswith("$ ") for line in token.content.splitlines())
+            count += prompts if language == "console" and prompts else 1
+    return count
+
+
+def test_index_lists_every_command_of_the_sources(site: Any) -> None:
+    index = json.loads((site.outdir / "runbook-index.json").read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator(load_schema()).validate(index)
+    expected = sum(_count_commands(page.read_text(encoding="utf-8"))
+                   for page in (REPO / "runbooks").glob("*.md"))
+    listed = [c for c in index["commands"] if c["kind"] in ("step", "verify")]
+    assert len(listed) == expected
+    assert expected >= 40
