@@ -93,6 +93,13 @@ def _matches(command: dict[str, Any], runbook: dict[str, Any], args: argparse.Na
     return not (args.runbook and runbook["id"] != args.runbook)
 
 
+def _summary(code: str) -> str:
+    """The first line that does something (not a comment), and whether more follow."""
+    lines = [line.strip() for line in code.splitlines() if line.strip()]
+    doing = [line for line in lines if not line.startswith("#")] or lines or [""]
+    return doing[0] + (" ..." if len(lines) > 1 else "")
+
+
 def _list(args: argparse.Namespace) -> int:
     index = load_index_from(args.source)
     runbooks = {runbook["id"]: runbook for runbook in index["runbooks"]}
@@ -102,9 +109,8 @@ def _list(args: argparse.Namespace) -> int:
         return 0
     width = max((len(c["id"]) for c in chosen), default=2)
     for command in chosen:
-        first_line = command["code"].splitlines()[0] if command["code"] else ""
-        more = " ..." if "\n" in command["code"] else ""
-        print(f"{command['id']:<{width}}  {command['safety']['level']:<11}  {first_line}{more}")
+        print(f"{command['id']:<{width}}  {command['safety']['level']:<11}  "
+              f"{_summary(command['code'])}")
     print(f"{len(chosen)} of {len(index['commands'])} commands", file=sys.stderr)
     return 0
 

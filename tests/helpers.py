@@ -12,7 +12,8 @@ from sphinx.testing.util import SphinxTestApp
 
 from sphinx_runbook.model import Runbook
 
-_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+# Colours, and the line erasing Sphinx adds on CI terminals.
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 
 def strip_colours(text: str) -> str:

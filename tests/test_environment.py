@@ -37,7 +37,7 @@ def test_parallel_build_really_ran_in_parallel(built: Any) -> None:
     # Parallel reading reports chunks of documents: "[ 50%] index .. more/three".
     chunks = [line for line in status.splitlines()
               if line.startswith("reading sources...") and " .. " in line]
-    assert len(chunks) == 2
+    assert len(chunks) >= 2
 
 
 class Project:
@@ -45,23 +45,22 @@ class Project:
 
     def __init__(self, srcdir: Path) -> None:
         self.srcdir = srcdir
-        self.last: SphinxTestApp | None = None
+        self._read: list[str] = []
 
     def build(self) -> SphinxTestApp:
         app = SphinxTestApp("html", srcdir=self.srcdir, status=StringIO(), warning=StringIO())
+        self._read = []
+        app.connect("env-before-read-docs",
+                    lambda app, env, docnames: self._read.extend(docnames))
         try:
             app.build()
         finally:
             app.cleanup()
-        self.last = app
         return app
 
     def read_docs(self) -> list[str]:
-        """The documents the last build read (from Sphinx's progress lines)."""
-        assert self.last is not None
-        status = strip_colours(self.last._status.getvalue())
-        lines = [line for line in status.splitlines() if line.startswith("reading sources...")]
-        return sorted(line.rsplit(" ", 1)[-1] for line in lines)
+        """The documents the last build read."""
+        return sorted(self._read)
 
 
 def test_editing_one_document_rereads_only_it(copy_root: Callable[[str], Path]) -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 from bs4 import BeautifulSoup
@@ -28,3 +30,13 @@ def test_readme_example_builds_and_copies_the_command(tmp_path: Path) -> None:
     soup = BeautifulSoup((app.outdir / "index.html").read_text(encoding="utf-8"), "html.parser")
     copy_texts = [block["data-runbook-copy"] for block in soup.select("[data-runbook-copy]")]
     assert copy_texts == ["docker compose ps db", "curl -s http://localhost:8000/health"]
+
+
+def test_readme_list_example_is_what_the_cli_prints() -> None:
+    text = README.read_text(encoding="utf-8")
+    shown = text.split("$ sphinx-runbook list runbooks/ --safety destructive\n", 1)[1]
+    shown_lines = shown.split("$ ", 1)[0].splitlines()
+    result = subprocess.run(
+        [sys.executable, "-m", "sphinx_runbook.cli", "list", str(README.parent / "runbooks"),
+         "--safety", "destructive"], capture_output=True, text=True, check=True)
+    assert result.stdout.splitlines() == shown_lines
