@@ -127,3 +127,14 @@ def test_command_table_filters_by_safety_and_program(browser: Any, site: str) ->
     assert len(shown) == 2
     assert all("DROP DATABASE" in row for row in shown)
     page.close()
+
+
+def test_docker_compose_ps_copies_without_its_output(browser: Any, site: str) -> None:
+    context = browser.new_context(permissions=["clipboard-read", "clipboard-write"])
+    page = context.new_page()
+    page.goto(f"{site}/more/four.html")
+    block = page.locator("[data-runbook-copy]").first
+    assert "four-db     postgres:16   Up 2 hours (healthy)" in block.inner_text()
+    block.locator(".runbook-copy").click()
+    assert clipboard(page) == "docker compose ps"
+    context.close()

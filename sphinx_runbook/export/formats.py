@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import json
 import re
+import shlex
 from dataclasses import dataclass
 from typing import Any, TextIO
 
@@ -112,8 +113,9 @@ class NaviExporter:
                 and _NAVI_VARIABLE.match(p["name"]) and f"<{p['name']}>" in p["tokens"]
             ]
             for placeholder in suggestions:
-                value = json.dumps(str(placeholder["default_value"]))
-                stream.write(f"\n$ {placeholder['name']}: echo {value}\n")
+                # navi runs the line in a shell: single quotes print the value as it is.
+                value = shlex.quote(str(placeholder["default_value"]))
+                stream.write(f"\n$ {placeholder['name']}: printf '%s\\n' {value}\n")
 
 
 def _one_line(text: str) -> str:
