@@ -67,19 +67,23 @@ def _build(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
-    from .export import exporters
+    from .export import ExporterNotFoundError, get_exporter
 
-    available = exporters()
-    if args.format not in available:
-        raise UsageError(f"unknown format {args.format!r}; choose from {', '.join(available)}")
+    try:
+        exporter = get_exporter(args.format)
+    except ExporterNotFoundError as error:
+        raise UsageError(str(error)) from None
     index = load_index_from(args.source)
     text = io.StringIO()
-    available[args.format].write(index, text)
+    exporter.write(index, text)
     if args.output in (None, "-"):
         sys.stdout.write(text.getvalue())
-    else:
-        # Rendered in memory first: a failure above leaves no partial file.
+        return 0
+    # Rendered in memory first: a failure above leaves no partial file.
+    try:
         Path(args.output).write_text(text.getvalue(), encoding="utf-8")
+    except OSError as error:
+        raise UsageError(f"cannot write {args.output}: {error.strerror}") from None
     return 0
 
 

@@ -20,7 +20,7 @@ from sphinx.application import Sphinx
 from sphinx.util.docutils import SphinxDirective
 
 from sphinx_runbook.config import SETTINGS
-from sphinx_runbook.export import exporters
+from sphinx_runbook.export import get_exporter
 from sphinx_runbook.index import load_schema
 
 EXAMPLE_INDEX = Path(__file__).parent.parent / "reference" / "exporting" / "example-index.json"
@@ -107,7 +107,7 @@ class ExportExample(SphinxDirective):
         self.env.note_dependency(str(EXAMPLE_INDEX))
         index = json.loads(EXAMPLE_INDEX.read_text(encoding="utf-8"))
         text = io.StringIO()
-        exporters()[self.options["format"]].write(index, text)
+        get_exporter(self.options["format"]).write(index, text)
         block = nodes.literal_block(text.getvalue(), text.getvalue())
         block["language"] = self.options.get("language", "text")
         return [block]

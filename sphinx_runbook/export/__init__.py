@@ -30,14 +30,39 @@ class Exporter(Protocol):
     def write(self, index: dict[str, Any], stream: TextIO) -> None: ...
 
 
-def exporters() -> dict[str, Exporter]:
-    """Every installed exporter by name (built-in ones first; a name is taken once)."""
+class ExporterNotFoundError(LookupError):
+    """No exporter of that name, or its plugin failed to load."""
+
+
+def exporter_names() -> list[str]:
+    """Names of the built-in exporters, then the plugins' (without importing them)."""
     from . import formats
 
-    found: dict[str, Exporter] = {exporter.name: exporter for exporter in formats.BUILT_IN}
-    for entry in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
-        if entry.name in found:
-            continue
-        exporter = entry.load()
-        found[entry.name] = exporter
-    return found
+    built_in = [exporter.name for exporter in formats.BUILT_IN]
+    plugins = sorted({entry.name for entry in entry_points(group=ENTRY_POINT_GROUP)} - set(
+        built_in))
+    return built_in + plugins
+
+
+def get_exporter(name: str) -> Exporter:
+    """The exporter called ``name``; a plugin is imported only when it is asked for.
+
+    A built-in name always means the built-in exporter, and a plugin that fails
+    to import breaks only its own format.
+    """
+    from . import formats
+
+    for exporter in formats.BUILT_IN:
+        if exporter.name == name:
+            return exporter
+    for entry in entry_points(group=ENTRY_POINT_GROUP):
+        if entry.name == name:
+            try:
+                loaded: Exporter = entry.load()
+            except Exception as error:  # a plugin's import error is its own
+                raise ExporterNotFoundError(
+                    f"the exporter {name!r} ({entry.value}) could not be loaded: {error}"
+                ) from None
+            return loaded
+    raise ExporterNotFoundError(
+        f"unknown format {name!r}; choose from {', '.join(exporter_names())}")

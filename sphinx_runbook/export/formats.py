@@ -83,7 +83,8 @@ class NaviExporter:
 
     Commands go inside Markdown code fences (navi's multi-line snippet form),
     so comment lines and blank lines in a command stay part of it.  A declared
-    placeholder with a default becomes a ``$ name: echo ...`` suggestion line.
+    placeholder with a default becomes a ``$ name: printf '%s\\n' 'default'``
+    suggestion line.
     """
 
     name: str = "navi"
@@ -123,7 +124,12 @@ def _one_line(text: str) -> str:
 
 
 def _fence_language(command: dict[str, Any]) -> str:
-    return "sh" if command["language"] == "shell" else command["language"]
+    if command["language"] == "shell":
+        return "sh" if command["lexer"] in ("console", "shell-session", "sh-session",
+                                            "bash-session", "terminal") else command["lexer"]
+    if command["lexer"] in ("pycon", "python-console"):
+        return "python"
+    return str(command["lexer"])
 
 
 @dataclass(frozen=True)
@@ -150,7 +156,8 @@ class MarkdownExporter:
                 mark = " **destructive**" if command["safety"]["level"] == "destructive" else ""
                 stream.write(f"\n**{_one_line(command['step_title'])}**{mark} "
                              f"(`{command['id']}`)\n\n")
-                stream.write(f"{fence}{command['lexer']}\n{command['code']}\n{fence}\n")
+                # The prompts are gone: label a console session by what it now is.
+                stream.write(f"{fence}{_fence_language(command)}\n{command['code']}\n{fence}\n")
 
 
 def _longest_backtick_run(text: str) -> int:
