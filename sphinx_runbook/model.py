@@ -127,22 +127,25 @@ class Step(_Record):
 
 
 @dataclass
-class Symptom(_Record):
-    #: ``symptom-1``, ``symptom-2``... in document order.
+class _ProseBlock(_Record):
+    #: A cause's :id: or title slug; ``symptom-1``, ``symptom-2``... for symptoms.
     id: str
+    #: A cause's title (or its text without one); a symptom's text.
     text: str
     line: int | None
     anchor: str
+    #: Code blocks marked ``runbook-command`` in it.
     commands: list[Command] = field(default_factory=list)
 
 
 @dataclass
-class Cause(_Record):
-    id: str
-    text: str
-    line: int | None
-    anchor: str
-    commands: list[Command] = field(default_factory=list)
+class Symptom(_ProseBlock):
+    """What the on-call engineer observes."""
+
+
+@dataclass
+class Cause(_ProseBlock):
+    """A possible explanation, which steps address with ``:for:``."""
 
 
 @dataclass

@@ -10,11 +10,21 @@ import csv
 import json
 import re
 import shlex
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, TextIO
 
 from ..index.files import dumps
 from . import Exporter
+
+
+def _runbooks_with_commands(index: dict[str, Any]
+                            ) -> Iterator[tuple[dict[str, Any], list[dict[str, Any]]]]:
+    """Each runbook that has commands, with its commands in order."""
+    commands = {command["id"]: command for command in index["commands"]}
+    for runbook in index["runbooks"]:
+        if runbook["commands"]:
+            yield runbook, [commands[command_id] for command_id in runbook["commands"]]
 
 
 def _runbooks_by_id(index: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -92,17 +102,13 @@ class NaviExporter:
     suffix: str = ".cheat"
 
     def write(self, index: dict[str, Any], stream: TextIO) -> None:
-        commands = {command["id"]: command for command in index["commands"]}
         stream.write(f"; {index['project']}: commands exported by {index['generator']}\n")
-        for runbook in index["runbooks"]:
-            if not runbook["commands"]:
-                continue
+        for runbook, commands in _runbooks_with_commands(index):
             tags = [t for t in (runbook["service"], *runbook["tags"], runbook["id"]) if t]
             stream.write(f"\n% {', '.join(_one_line(tag).replace(',', ' ') for tag in tags)}\n")
-            for command_id in runbook["commands"]:
-                command = commands[command_id]
+            for command in commands:
                 if re.search(r"^\s*```", command["code"], re.M):
-                    stream.write(f"; {command_id}: left out, its text has a code fence\n")
+                    stream.write(f"; {command['id']}: left out, its text has a code fence\n")
                     continue
                 warning = " [DESTRUCTIVE]" if command["safety"]["level"] == "destructive" else ""
                 title = f"{runbook['title']}: {command['step_title']}"
@@ -139,19 +145,15 @@ class MarkdownExporter:
     suffix: str = ".md"
 
     def write(self, index: dict[str, Any], stream: TextIO) -> None:
-        commands = {command["id"]: command for command in index["commands"]}
         stream.write(f"# {index['project']}: runbook commands\n")
-        for runbook in index["runbooks"]:
-            if not runbook["commands"]:
-                continue
+        for runbook, commands in _runbooks_with_commands(index):
             stream.write(f"\n## [{_one_line(runbook['title'])}]({runbook['url']})\n")
             details = [f"{label}: {value}" for label, value in (
                 ("service", runbook["service"]), ("severity", runbook["severity"]),
                 ("tags", ", ".join(runbook["tags"]))) if value]
             if details:
                 stream.write(f"\n{' · '.join(details)}\n")
-            for command_id in runbook["commands"]:
-                command = commands[command_id]
+            for command in commands:
                 fence = "`" * max(3, _longest_backtick_run(command["code"]) + 1)
                 mark = " **destructive**" if command["safety"]["level"] == "destructive" else ""
                 stream.write(f"\n**{_one_line(command['step_title'])}**{mark} "
