@@ -37,7 +37,8 @@ def records_of(app: Any) -> dict[str, list[Runbook]]:
 
 
 def build_project(srcdir: Path, files: dict[str, str], builder: str = "html",
-                  conf: str = 'extensions = ["myst_parser", "sphinx_runbook"]\n') -> Any:
+                  conf: str = 'extensions = ["myst_parser", "sphinx_runbook"]\n'
+                  'show_warning_types = True\n') -> Any:
     """Write a small Sphinx project into ``srcdir``, build it, and return the app."""
     (srcdir / "conf.py").write_text(conf, encoding="utf-8")
     for name, text in files.items():

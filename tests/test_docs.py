@@ -41,6 +41,9 @@ def test_every_example_has_both_syntaxes() -> None:
 
 @pytest.mark.parametrize("name", PAIRS)
 def test_rest_and_myst_examples_give_the_same_records(tmp_path: Path, name: str) -> None:
+    if "{steps}" in (EXAMPLES / f"{name}.md").read_text():
+        pytest.importorskip("sphinx_design.steps",
+                            reason="sphinx-design < 0.7 has no steps directive")
     (tmp_path / "rst").mkdir()
     (tmp_path / "md").mkdir()
     assert _records(tmp_path / "rst", EXAMPLES / f"{name}.rst") == _records(
