@@ -60,3 +60,10 @@ def verify_runbooks(session: nox.Session) -> None:
     session.install("-e", ".[myst]")
     _build(session, "runbooks")
     session.log("Open runbooks/_build/html/index.html")
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Benchmarks of the command index (see bench/README.md); arguments go to bench/run.py."""
+    session.install("-e", ".[myst]")
+    session.run("python", "bench/run.py", *session.posargs)

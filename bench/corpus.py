@@ -164,8 +164,8 @@ def _curl_health(rng: random.Random, ctx: Context) -> Snippet:
 
 
 def _redis_info(rng: random.Random, ctx: Context) -> Snippet:
-    return Snippet("bash", 'redis-cli -u "$REDIS_URL" INFO memory | grep -E "used_memory_human|maxmemory"',
-                   requires=["redis-cli"])
+    code = 'redis-cli -u "$REDIS_URL" INFO memory | grep -E "used_memory_human|maxmemory"'
+    return Snippet("bash", code, requires=["redis-cli"])
 
 
 def _pod_exec(rng: random.Random, ctx: Context) -> Snippet:
@@ -245,11 +245,12 @@ def fenced(snippet: Snippet) -> str:
     return text
 
 
+SEEN = ("Alerts fire on the dashboard.", "Users report errors.", "The error rate exceeds 5%.")
+
+
 def symptom_block(rng: random.Random, log_line: str) -> str:
-    return (":::{symptom}\n"
-            f"```\n{log_line}\n```\n"
-            f"{rng.choice(('Alerts fire on the dashboard.', 'Users report errors.', 'The error rate exceeds 5%.'))}\n"
-            ":::\n")
+    # A log excerpt in an unlabelled fence: in a symptom it is not a command.
+    return f":::{{symptom}}\n```\n{log_line}\n```\n{rng.choice(SEEN)}\n:::\n"
 
 
 def cause_blocks(rng: random.Random) -> tuple[str, list[str]]:
@@ -357,7 +358,14 @@ class NotACorpusError(Exception):
     """The output directory holds something else: refuse to delete it."""
 
 
-def generate(outdir: Path, pages: int = DEFAULT_PAGES, seed: int = DEFAULT_SEED) -> None:
+#: With ``sidebars=False``: the theme's sidebars hold the whole site's table of
+#: contents, rendered into every page, so HTML time grows with pages squared;
+#: without them the HTML build's own per-page cost shows.
+NO_SIDEBARS = 'html_sidebars = {"**": []}\n'
+
+
+def generate(outdir: Path, pages: int = DEFAULT_PAGES, seed: int = DEFAULT_SEED, *,
+             sidebars: bool = True) -> None:
     """Write the project into ``outdir``.
 
     An earlier corpus there is replaced (no page of a bigger one stays behind),
@@ -369,7 +377,10 @@ def generate(outdir: Path, pages: int = DEFAULT_PAGES, seed: int = DEFAULT_SEED)
             raise NotACorpusError(f"{outdir} is not empty and is not a generated corpus")
         shutil.rmtree(outdir)
     (outdir / "pages").mkdir(parents=True)
-    (outdir / "conf.py").write_text(CONF.format(marker=MARKER, seed=seed, pages=pages), encoding="utf-8")
+    conf_text = CONF.format(marker=MARKER, seed=seed, pages=pages)
+    if not sidebars:
+        conf_text += NO_SIDEBARS
+    (outdir / "conf.py").write_text(conf_text, encoding="utf-8")
     (outdir / "index.md").write_text(INDEX.format(pages=pages), encoding="utf-8")
     for page in range(1, pages + 1):
         path = outdir / "pages" / f"page-{page:05d}.md"
@@ -381,11 +392,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("outdir", type=Path, help="directory to write (replaced if it exists)")
     parser.add_argument("--pages", type=int, default=DEFAULT_PAGES, help="number of pages")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="random seed")
+    parser.add_argument("--no-sidebars", action="store_true",
+                        help="turn off the HTML theme's sidebars (see NO_SIDEBARS)")
     args = parser.parse_args(argv)
     if args.pages < 1:
         parser.error("--pages must be at least 1")
     try:
-        generate(args.outdir, args.pages, args.seed)
+        generate(args.outdir, args.pages, args.seed, sidebars=not args.no_sidebars)
     except NotACorpusError as error:
         parser.error(str(error))
     print(f"{args.pages} pages in {args.outdir}")

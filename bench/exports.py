@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from sphinx_runbook.export import exporters
+from sphinx_runbook.export import exporter_names, get_exporter
 from sphinx_runbook.index.files import validate_index
 
 
@@ -34,7 +34,8 @@ def _timed_load(path: Path) -> tuple[dict[str, Any], dict[str, float]]:
 
 def _time_writes(index: dict[str, Any], repeats: int) -> dict[str, dict[str, Any]]:
     results: dict[str, dict[str, Any]] = {}
-    for name, exporter in exporters().items():
+    for name in exporter_names():
+        exporter = get_exporter(name)
         samples = []
         size = 0
         for _ in range(repeats):

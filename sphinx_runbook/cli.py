@@ -41,8 +41,12 @@ def _sphinx_build(source: Path, output: Path, builder: str, *, strict: bool = Fa
 
 def load_index_from(source: str) -> dict[str, Any]:
     """An index from a file, or built from a Sphinx source directory (``-b runbook``)."""
-    from .index import INDEX_FILENAME, load_index
-    from .index.files import InvalidIndexError
+    return _load_index_and_text(source)[0]
+
+
+def _load_index_and_text(source: str) -> tuple[dict[str, Any], str]:
+    from .index import INDEX_FILENAME
+    from .index.files import InvalidIndexError, load_index_text
 
     path = Path(source)
     if path.is_dir():
@@ -51,11 +55,11 @@ def load_index_from(source: str) -> dict[str, Any]:
             index_file = Path(scratch) / INDEX_FILENAME
             if status != 0 or not index_file.is_file():
                 raise UsageError(f"building the index of {source} failed (see above)")
-            return load_index(index_file)
+            return load_index_text(index_file)
     if not path.exists():
         raise UsageError(f"{source}: no such file or directory")
     try:
-        return load_index(path)
+        return load_index_text(path)
     except InvalidIndexError as error:
         raise UsageError(str(error)) from None
 
@@ -73,9 +77,14 @@ def _export(args: argparse.Namespace) -> int:
         exporter = get_exporter(args.format)
     except ExporterNotFoundError as error:
         raise UsageError(str(error)) from None
-    index = load_index_from(args.source)
+    index, original = _load_index_and_text(args.source)
     text = io.StringIO()
-    exporter.write(index, text)
+    if args.format == "json":
+        # The index is already JSON and has just been validated: copy it rather
+        # than serialise 10,000 commands again.
+        text.write(original)
+    else:
+        exporter.write(index, text)
     if args.output in (None, "-"):
         sys.stdout.write(text.getvalue())
         return 0

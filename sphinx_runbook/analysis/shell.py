@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 _OPERATORS = ("&&", "||", ";;", "|&", "|", ";", "&", "(", ")", "\n")
 # Used with match(text, pos): no "^", which would only match at the string start.
@@ -214,8 +215,13 @@ def _read_double_quoted(text: str, index: int, word: Word) -> int:
     return index
 
 
+@lru_cache(maxsize=4096)
 def parse(text: str) -> Script:
-    """Split a script into simple commands (redirections taken out)."""
+    """Split a script into simple commands (redirections taken out).
+
+    Cached: programs, variables, writes and the safety rules all read the same
+    command, and a Script is never changed after it is made.
+    """
     commands: list[SimpleCommand] = []
     nested: list[str] = []
     words: list[Word] = []
