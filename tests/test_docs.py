@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from sphinx_runbook.cli import load_index_from
+from sphinx_runbook.warnings import SUBTYPES
 
 from .helpers import build_project, records_of, warnings_of
 
@@ -61,3 +62,8 @@ def test_export_examples_come_from_the_current_code(tmp_path: Path) -> None:
         "docs/reference/exporting/example-index.json is stale: regenerate it with "
         "sphinx-runbook export docs/reference/exporting/project -o "
         "docs/reference/exporting/example-index.json")
+
+
+def test_every_warning_subtype_is_documented() -> None:
+    page = (DOCS / "reference" / "warnings.md").read_text(encoding="utf-8")
+    assert [s for s in SUBTYPES if f"## `{s}`" not in page] == []

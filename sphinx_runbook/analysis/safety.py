@@ -11,7 +11,7 @@ mistake this classification must not make.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -232,9 +232,6 @@ def _default(code: str, language: str, read_only: frozenset[str]) -> Verdict:
 def raise_to(verdict: Verdict, level: Level, rule: str, reason: str) -> Verdict:
     """The higher of ``verdict`` and an author's declared level."""
     return verdict if rank(verdict.level) >= rank(level) else Verdict(level, rule, reason)
-
-
-RuleFactory = Callable[[dict[str, str]], Rule]
 
 
 def rule_from_config(entry: dict[str, str]) -> Rule:
