@@ -19,12 +19,15 @@ from .. import nodes as rb
 STATIC_DIR = Path(__file__).parent / "static"
 
 
-def visit_step_title(self: HTML5Translator, node: rb.step_title) -> None:
+def _step_heading_level(translator: HTML5Translator) -> int:
     # A real heading one level below the runbook's, so screen readers and
     # "jump to heading" navigate steps; the TOC only lists sections.
-    level = min(self.section_level + 1, 6)
-    self.body.append(self.starttag(node, f"h{level}", "", CLASS="runbook-step-title"))
-    node["runbook_heading_level"] = level
+    return min(translator.section_level + 1, 6)
+
+
+def visit_step_title(self: HTML5Translator, node: rb.step_title) -> None:
+    tag = f"h{_step_heading_level(self)}"
+    self.body.append(self.starttag(node, tag, "", CLASS="runbook-step-title"))
 
 
 def depart_step_title(self: HTML5Translator, node: rb.step_title) -> None:
@@ -34,7 +37,7 @@ def depart_step_title(self: HTML5Translator, node: rb.step_title) -> None:
         self.body.append(
             f'<a class="headerlink" href="#{anchor}" title="Link to this step">¶</a>'
         )
-    self.body.append(f"</h{node['runbook_heading_level']}>\n")
+    self.body.append(f"</h{_step_heading_level(self)}>\n")
 
 
 def visit_command_block(self: HTML5Translator, node: rb.command_block) -> None:
