@@ -7,6 +7,7 @@ Each setting is declared once here; ``docs/`` renders its table from
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -16,6 +17,9 @@ from sphinx.application import Sphinx
 from sphinx.config import Config
 
 from .analysis.safety import LEVELS, rule_from_config
+from .verify.results import STATUSES
+from .verify.settings import EXECUTE_MODES, SANDBOX_CHOICES, Profile, Service
+from .verify.shell import Limits
 from .warnings import warn
 
 
@@ -65,6 +69,74 @@ def _check_string(value: Any) -> None:
         raise ValueError("must be a string")
 
 
+def _one_of(*choices: str) -> Callable[[Any], None]:
+    def check(value: Any) -> None:
+        if value not in choices:
+            raise ValueError(f"must be one of {', '.join(map(repr, choices))}, not {value!r}")
+    return check
+
+
+def _check_statuses(value: Any) -> None:
+    _check_string_list(value)
+    unknown = [status for status in value if status not in STATUSES]
+    if unknown:
+        raise ValueError(f"unknown statuses {unknown} (known: {', '.join(STATUSES)})")
+
+
+def _check_count(value: Any) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError("must be a whole number, 0 or more")
+
+
+def _check_seconds(value: Any) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+        raise ValueError("must be a positive number of seconds")
+
+
+def _check_bool(value: Any) -> None:
+    if not isinstance(value, bool):
+        raise ValueError("must be True or False")
+
+
+def _check_services(value: Any) -> None:
+    if not isinstance(value, dict):
+        raise ValueError("must be a dict: name -> {start, ready, stop, env, disposable, timeout}")
+    for name, spec in value.items():
+        if not isinstance(spec, dict):
+            raise ValueError(f"service {name!r} must map to a dict")
+        Service.from_config(name, spec)
+
+
+def _check_profile(value: Any) -> None:
+    if not isinstance(value, dict):
+        raise ValueError("must be a dict: {'values': {...}, 'urls': {...}}")
+    Profile.from_config(value)
+
+
+def _check_kernels(value: Any) -> None:
+    if not isinstance(value, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
+        raise ValueError("must map a language (python) to a Jupyter kernel name")
+
+
+def _check_limits(value: Any) -> None:
+    fields = {field.name for field in dataclasses.fields(Limits)}
+    if not isinstance(value, dict) or set(value) - fields:
+        raise ValueError(f"must be a dict with keys among {sorted(fields)}")
+    for key, limit in value.items():
+        if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int)
+                                  or limit <= 0):
+            raise ValueError(f"{key!r} must be a positive whole number")
+
+
+def _check_shard(value: Any) -> None:
+    if value == "":
+        return
+    match = re.fullmatch(r"(\d+)/(\d+)", str(value))
+    if not match or not 1 <= int(match[1]) <= int(match[2]):
+        raise ValueError("must be 'K/N' with 1 <= K <= N (the K-th of N shards)")
+
+
 SETTINGS: tuple[Setting, ...] = (
     Setting("runbook_placeholders", {}, "env",
             "Declared placeholders: name -> {description, default, pattern, secret}. "
@@ -83,6 +155,53 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("runbook_index_base_url", "", "",
             "Absolute URL of the published site; when set, the index's urls are absolute.",
             _check_string),
+    Setting("runbook_execute", "off", "",
+            "Run the commands during the build: 'off'; 'auto' (runbooks whose commands or "
+            "profile changed since their last run); 'cache' (also when the programs they "
+            "call, their services, limits or sandbox changed); 'force' (every runbook).",
+            _one_of(*EXECUTE_MODES)),
+    Setting("runbook_fail_on", ["failed", "timeout"], "",
+            "Statuses that make the build exit with status 1, with or without -W.",
+            _check_statuses),
+    Setting("runbook_sandbox", "auto", "",
+            "Where commands run: 'bwrap' (bubblewrap: read-only system, private network), "
+            "'process' (plain processes with a clean environment) or 'auto' (bwrap when it "
+            "works here, else process; the build log says which and why).",
+            _one_of(*SANDBOX_CHOICES)),
+    Setting("runbook_jobs", 0, "",
+            "Runbooks verified at the same time; 0 means one per CPU.", _check_count),
+    Setting("runbook_timeout", 60, "",
+            "Seconds a command may run unless its step sets :timeout:.", _check_seconds),
+    Setting("runbook_env", [], "",
+            "Names of your environment variables that commands may see; no other variable "
+            "of yours reaches them.", _check_string_list),
+    Setting("runbook_profile", {}, "",
+            "What makes runbooks runnable here: {'values': {placeholder: value}, 'urls': "
+            "{'https://api.example.com': 'http://127.0.0.1:8080'}}.", _check_profile),
+    Setting("runbook_allow_destructive", False, "",
+            "Run destructive commands too. Without it they run only when every service they "
+            "require is disposable.", _check_bool),
+    Setting("runbook_services", {}, "",
+            "Services verification starts once per run: name -> {start, ready, stop, env, "
+            "disposable, timeout}. Commands get them with :requires: name.", _check_services),
+    Setting("runbook_kernels", {}, "",
+            "Jupyter kernel per language (default {'python': 'python3'}).", _check_kernels),
+    Setting("runbook_network", [], "",
+            "Runbook ids whose commands may use the network beyond the machine (bwrap "
+            "isolates the others; services are not reachable from these).",
+            _check_string_list),
+    Setting("runbook_limits", {}, "",
+            "Resource limits of each command: cpu_seconds, memory_bytes, file_size_bytes, "
+            "open_files, processes.", _check_limits),
+    Setting("runbook_cache_path", "", "",
+            "Where 'auto' and 'cache' keep results (relative to conf.py); default: "
+            "runbook-cache beside the doctrees.", _check_string),
+    Setting("runbook_only", [], "",
+            "Verify only these runbooks (ids, or command ids for their runbooks).",
+            _check_string_list),
+    Setting("runbook_shard", "", "",
+            "'K/N': verify only the K-th of N shards of the runbooks (a CI matrix).",
+            _check_shard),
 )
 
 

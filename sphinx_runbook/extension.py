@@ -14,6 +14,7 @@ from .html import setup_html
 from .index.builder import setup_index
 from .listings import setup_listings
 from .transform import ExtractCommands
+from .verification import setup_verification
 
 #: Bump when the records stored in the environment change shape, so an old
 #: pickled environment is read again instead of misread.
@@ -45,6 +46,7 @@ def setup_extension(app: Sphinx) -> dict[str, Any]:
     setup_html(app)
     setup_index(app)
     setup_listings(app)
+    setup_verification(app)
     return {
         "version": __version__,
         "env_version": ENV_VERSION,

@@ -27,6 +27,10 @@ SUBTYPES: Final = {
     "unknown-cause": "A step's :for: names a cause the runbook does not have.",
     "safety-override": "A :safety: lower than the built-in rules found, without :safety-reason:.",
     "config": "A runbook_* configuration value is not valid.",
+    "stale": "Verification ran a command and it failed or timed out: the runbook is out of date.",
+    "sandbox": "Verification could not run: the sandbox asked for is unavailable, or the "
+               "worker stopped.",
+    "service": "A service in runbook_services did not start; commands needing it are skipped.",
 }
 
 Location = tuple[str, int | None] | nodes.Node | None
