@@ -24,7 +24,8 @@ class UsageError(Exception):
 
 
 def _sphinx_build(source: Path, output: Path, builder: str, *, strict: bool = False,
-                  jobs: str | None = None, quiet: bool = False) -> int:
+                  jobs: str | None = None, quiet: bool = False,
+                  overrides: dict[str, str] | None = None) -> int:
     from sphinx.cmd.build import build_main
 
     if not (source / "conf.py").is_file():
@@ -36,6 +37,8 @@ def _sphinx_build(source: Path, output: Path, builder: str, *, strict: bool = Fa
         options += ["-j", jobs]
     if quiet:
         options.append("-q")
+    for name, value in (overrides or {}).items():
+        options += ["-D", f"{name}={value}"]
     return build_main([*options, str(source), str(output)])
 
 
@@ -94,6 +97,65 @@ def _export(args: argparse.Namespace) -> int:
     except OSError as error:
         raise UsageError(f"cannot write {args.output}: {error.strerror}") from None
     return 0
+
+
+def _shard(value: str) -> str:
+    k, _, n = value.partition("/")
+    if not (k.isdigit() and n.isdigit() and 1 <= int(k) <= int(n)):
+        raise argparse.ArgumentTypeError(f"{value!r} is not K/N with 1 <= K <= N")
+    return value
+
+
+def _verify(args: argparse.Namespace) -> int:
+    import shutil
+
+    from .verify.report import REPORT_FILENAME, read_jsonl
+
+    source = Path(args.source)
+    output = Path(args.output) if args.output else source / "_build" / args.builder
+    overrides = {"runbook_execute": "cache" if args.cache else "force"}
+    if args.jobs is not None:
+        overrides["runbook_jobs"] = str(args.jobs)
+    if args.shard:
+        overrides["runbook_shard"] = args.shard
+    if args.only:
+        overrides["runbook_only"] = ",".join(args.only)
+    if args.sandbox:
+        overrides["runbook_sandbox"] = args.sandbox
+    if args.allow_destructive:
+        overrides["runbook_allow_destructive"] = "1"
+    report = output / REPORT_FILENAME
+    report.unlink(missing_ok=True)
+    status = _sphinx_build(source, output, args.builder, strict=args.strict,
+                           overrides=overrides)
+    if not report.is_file():
+        print("sphinx-runbook verify: no report was written (see the messages above)",
+              file=sys.stderr)
+        return status or 1
+    results = read_jsonl(report)
+    if args.only:
+        seen = {r.id for r in results} | {r.runbook for r in results}
+        unknown = [item for item in args.only if item not in seen]
+        if unknown:
+            raise UsageError(f"--only: no runbook or command {', '.join(unknown)}")
+    if args.report:
+        shutil.copyfile(report, args.report)
+    return status
+
+
+def _report_merge(args: argparse.Namespace) -> int:
+    from .verify import report
+
+    try:
+        merged = report.merge([report.read_jsonl(Path(path)) for path in args.reports])
+    except report.ReportError as error:
+        raise UsageError(str(error)) from None
+    report.write_jsonl(merged, Path(args.output))
+    if args.junit:
+        report.write_junit(merged, Path(args.junit))
+    summary = report.summarize(merged)
+    print(report.format_summary(summary), file=sys.stderr)
+    return 0 if summary.stale == 0 else 1
 
 
 def _matches(command: dict[str, Any], runbook: dict[str, Any], args: argparse.Namespace) -> bool:
@@ -179,6 +241,38 @@ def make_parser() -> argparse.ArgumentParser:
                          help="only these levels: read-only, mutating, destructive (comma list)")
     listing.add_argument("--json", action="store_true", help="print the commands as JSON")
     listing.set_defaults(handler=_list)
+
+    verify = commands.add_parser(
+        "verify", help="build with verification on: run every command in the sandbox",
+        description="Exit status: 0 nothing stale, 1 a command is stale (or the build "
+                    "failed), 2 bad input.")
+    verify.add_argument("source", help="Sphinx source directory (holds conf.py)")
+    verify.add_argument("-o", "--output",
+                        help="output directory (default: SOURCE/_build/BUILDER)")
+    verify.add_argument("-b", "--builder", default="html",
+                        help="html (the site with results, default) or runbook (index and "
+                             "reports only, faster)")
+    verify.add_argument("--jobs", type=int, help="runbooks verified at once (default: CPUs)")
+    verify.add_argument("--shard", type=_shard, help="K/N: only the K-th of N shards")
+    verify.add_argument("--only", nargs="+", metavar="ID",
+                        help="only these runbooks (or the runbooks of these commands)")
+    verify.add_argument("--report", help="also copy the JSON Lines report to this file")
+    verify.add_argument("--sandbox", choices=("auto", "process", "bwrap"))
+    verify.add_argument("--cache", action="store_true",
+                        help="reuse results of unchanged runbooks (runbook_execute = 'cache')")
+    verify.add_argument("--allow-destructive", action="store_true",
+                        help="run destructive commands too")
+    verify.add_argument("-W", "--strict", action="store_true", help="turn warnings into errors")
+    verify.set_defaults(handler=_verify)
+
+    report = commands.add_parser("report", help="work with verification reports")
+    report_commands = report.add_subparsers(dest="report_command", metavar="ACTION",
+                                            required=True)
+    merge = report_commands.add_parser("merge", help="join the reports of CI shards")
+    merge.add_argument("reports", nargs="+", help="runbook-report.jsonl files")
+    merge.add_argument("-o", "--output", required=True, help="merged JSON Lines report")
+    merge.add_argument("--junit", help="also write JUnit XML here")
+    merge.set_defaults(handler=_report_merge)
 
     schema = commands.add_parser("schema", help="print the JSON Schema of runbook-index.json")
     schema.set_defaults(handler=_schema)

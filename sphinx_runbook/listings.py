@@ -62,6 +62,12 @@ class CommandsDirective(_ListingDirective):
     kind = "commands"
 
 
+class ReportDirective(_ListingDirective):
+    """``.. runbook-report::``: the last verification's results, with totals."""
+
+    kind = "report"
+
+
 class SymptomsDirective(_ListingDirective):
     """``.. runbook-symptoms::``: every symptom with the runbook to open."""
 
@@ -84,7 +90,8 @@ class ListingFiller:
     def fill(self, doctree: nodes.document) -> None:
         for node in list(doctree.findall(runbook_listing)):
             runbooks = [r for r in all_runbooks(self.app.env) if _keep(r, node["filters"])]
-            filler = self.commands if node["kind"] == "commands" else self.symptoms
+            filler = {"commands": self.commands, "symptoms": self.symptoms,
+                      "report": self.report}[node["kind"]]
             node.replace_self(filler(runbooks, node))
 
     def link(self, docname: str, anchor: str, text: str) -> nodes.reference:
@@ -117,6 +124,46 @@ class ListingFiller:
         container += _table(["Command", "Runbook", "Step", "Safety"], rows, [50, 20, 20, 10])
         if not rows:
             container += nodes.paragraph("No commands.", "No commands.")
+        return container
+
+    def report(self, runbooks: list[Runbook], node: runbook_listing) -> nodes.Element:
+        from .verification import results_of
+        from .verify.report import format_summary, summarize
+        from .verify.results import CommandResult
+
+        stored = results_of(self.app.env)
+        rows: list[list[nodes.Node]] = []
+        shown = []
+        for runbook in runbooks:
+            for block, command in runbook.all_commands():
+                entry = stored.get(command.id)
+                if entry is None:
+                    continue
+                result = CommandResult.from_dict(entry)
+                shown.append(result)
+                title = getattr(block, "title", "") or "Symptom"
+                status = nodes.inline(result.status, result.status,
+                                      classes=["runbook-status", f"runbook-status-{result.status}"])
+                rows.append([
+                    status,
+                    self.link(runbook.docname, command.anchor, f"{runbook.title} › {title}"),
+                    nodes.literal_block(command.code, command.code, language="text",
+                                        classes=["runbook-listing-code"]),
+                    nodes.Text(result.reason or "—"),
+                    nodes.Text(f"{result.duration:.2f} s" if result.duration else "—"),
+                ])
+        container = self._container(node)
+        if not shown:
+            text = ("No verification results: build with runbook_execute set, or run "
+                    "sphinx-runbook verify.")
+            container += nodes.paragraph(text, text)
+            return container
+        totals = format_summary(summarize(shown))
+        date = max(r.timestamp for r in shown)[:10]
+        container += nodes.paragraph(totals, f"{totals} (last run {date})",
+                                     classes=["runbook-report-totals"])
+        container += _table(["Status", "Where", "Command", "Reason", "Time"], rows,
+                            [10, 25, 35, 22, 8])
         return container
 
     def symptoms(self, runbooks: list[Runbook], node: runbook_listing) -> nodes.Element:
@@ -202,6 +249,7 @@ def setup_listings(app: Sphinx) -> None:
     app.add_node(runbook_listing)
     app.add_directive("runbook-commands", CommandsDirective)
     app.add_directive("runbook-symptoms", SymptomsDirective)
+    app.add_directive("runbook-report", ReportDirective)
     app.connect("doctree-resolved", fill_listings)
     app.connect("doctree-read", note_listing_docs)
     app.connect("env-purge-doc", forget_listing_doc)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 from pathlib import Path
+from typing import Any
 
 from docutils import nodes
 from sphinx.application import Sphinx
@@ -15,6 +16,7 @@ from sphinx.config import Config
 from sphinx.writers.html5 import HTML5Translator
 
 from .. import nodes as rb
+from ..verification import results_of
 
 STATIC_DIR = Path(__file__).parent / "static"
 
@@ -52,7 +54,38 @@ def visit_command_block(self: HTML5Translator, node: rb.command_block) -> None:
     )
 
 
+_WORST_FIRST = ("failed", "timeout", "blocked", "skipped", "passed")
+_LABELS = {"passed": "Verified", "failed": "Stale", "timeout": "Stale (timed out)",
+           "skipped": "Not verified", "blocked": "Not verified (blocked)"}
+_ICONS = {"passed": "\u2713", "failed": "\u2717", "timeout": "\u2717", "skipped": "\u2013",
+          "blocked": "\u2013"}
+
+
+def verification_badge(results: list[dict[str, Any]]) -> str:
+    """The last verification of a block's commands: its worst status, visibly explained."""
+    worst = min(results, key=lambda r: _WORST_FIRST.index(r["status"]))
+    status = worst["status"]
+    date = (worst.get("timestamp") or "")[:10]
+    reason = worst.get("reason") or ""
+    tooltip = "\n".join(
+        f"{r['id']}: {r['status']}{': ' + r['reason'] if r.get('reason') else ''}"
+        for r in results)
+    parts = [f'<span class="runbook-verification-icon" aria-hidden="true">{_ICONS[status]}'
+             "</span>",
+             f'<span class="runbook-verification-label">{_LABELS[status]}</span>']
+    if date:
+        parts.append(f'<time datetime="{html.escape(worst["timestamp"])}">{date}</time>')
+    if reason and status != "passed":
+        parts.append(f'<span class="runbook-verification-reason">{html.escape(reason)}</span>')
+    return (f'<p class="runbook-verification runbook-verification-{status}" '
+            f'title="{html.escape(tooltip, quote=True)}">' + " ".join(parts) + "</p>\n")
+
+
 def depart_command_block(self: HTML5Translator, node: nodes.Element) -> None:
+    stored = results_of(self.builder.env)
+    results = [stored[c["id"]] for c in node["runbook_commands"] if c["id"] in stored]
+    if results:
+        self.body.append(verification_badge(results))
     self.body.append("</div>\n")
 
 
