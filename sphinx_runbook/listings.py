@@ -146,7 +146,7 @@ class ListingFiller:
                                       classes=["runbook-status", f"runbook-status-{result.status}"])
                 rows.append([
                     status,
-                    self.link(runbook.docname, command.anchor, f"{runbook.title} › {title}"),
+                    self.link(runbook.docname, command.anchor, f"{runbook.title}: {title}"),
                     nodes.literal_block(command.code, command.code, language="text",
                                         classes=["runbook-listing-code"]),
                     nodes.Text(result.reason or "—"),
