@@ -223,13 +223,15 @@ class RunbookRunner:
                 request = http.parse_http_block(command.code)
             except http.HttpSyntaxError as error:
                 return Outcome(exit_status=None, error=f"not an HTTP request: {error}")
-            return http.send(request, timeout=command.timeout, url_map=self.context.urls)
+            return http.send(request, timeout=command.timeout, url_map=self.context.urls,
+                             max_output=self.context.output_cap)
         if command.language == "shell":
             # A plain curl call is checked through httpx: its status is
             # known even without -f, and no curl needs to be installed.
             curl = http.parse_curl(command.code)
             if curl is not None:
-                return http.send(curl, timeout=command.timeout, url_map=self.context.urls)
+                return http.send(curl, timeout=command.timeout, url_map=self.context.urls,
+                                 max_output=self.context.output_cap)
             return self.shell().run(command.code, timeout=command.timeout,
                                     step_env=command.env, cwd=command.cwd)
         # SQL
