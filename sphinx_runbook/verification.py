@@ -23,6 +23,7 @@ from .collector import all_runbooks
 from .index.build import build_index
 from .index.builder import url_of
 from .listings import listing_docs
+from .model import Runbook
 from .verify import report
 from .verify.cache import ResultCache
 from .verify.engine import Verification, VerificationError, verify
@@ -112,12 +113,22 @@ def _message(result: CommandResult) -> str:
     return "\n".join(lines)
 
 
+def _forget_outdated(env: BuildEnvironment, runbooks: list[Runbook]) -> None:
+    """Keep earlier results only for commands that are still exactly as they ran."""
+    current = {command.id: command.hash for runbook in runbooks
+               for _, command in runbook.all_commands()}
+    stored = results_of(env)
+    for command_id in [i for i, r in stored.items() if current.get(i) != r.get("hash")]:
+        del stored[command_id]
+
+
 def run_verification(app: Sphinx, env: BuildEnvironment) -> list[str]:
     """``env-updated``: verify, warn at each stale command, keep the results."""
     mode = app.config.runbook_execute
-    if mode == "off":
-        return []
     runbooks = all_runbooks(env)
+    if mode == "off":
+        _forget_outdated(env, runbooks)
+        return []
     index = build_index(runbooks, project=app.config.project, version=app.config.version,
                         url_of=url_of(app), placeholders=app.config.runbook_placeholders)
     try:

@@ -75,7 +75,7 @@ class _Worker:
             "plans": [plan.to_dict() for plan in self.plans],
             "services": {name: asdict(spec) for name, spec in self.settings.services.items()},
             "env": command_environment(self.settings),
-            "limits": asdict(self.settings.limits),
+            "limits": asdict(self.settings.limits.effective()),
             "output_cap": self.settings.output_cap,
             "kernels": self.settings.kernels,
             "urls": self.settings.profile.urls,

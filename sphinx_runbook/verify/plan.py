@@ -56,6 +56,7 @@ class PlannedCommand:
     services: list[str]
     source: str
     line: int | None
+    hash: str = ""
     skip: Skip | None = None
 
 
@@ -203,11 +204,13 @@ class Planner:
             step = steps.get(command["step"])
             code, expected, env, skip = _resolve(command, self.settings)
             services, requirement = self._requirements(command)
+            if command["language"] == "shell":
+                # Functions the runbook defines (in this command or before) are
+                # not programs to install.
+                defined.update(_FUNCTION.findall(command["code"]))
             skip = (_skip_by_kind(command, step) or requirement
                     or self._destructive(command, services) or skip
                     or self._missing_program(command, defined))
-            if command["language"] == "shell":
-                defined.update(_FUNCTION.findall(command["code"]))
             if skip is None:
                 required.extend(services)
             expect = command["expect"]
@@ -220,7 +223,8 @@ class Planner:
                 timeout=float(command["timeout"] or self.settings.timeout), env=env,
                 cwd=command["cwd"], needs=list(command["needs"]),
                 after=step.get("after") if step else None, services=services,
-                source=command["source"], line=command["line"], skip=skip))
+                source=command["source"], line=command["line"], hash=command["hash"],
+                skip=skip))
         return RunbookPlan(
             id=runbook["id"], source=runbook["source"], commands=planned,
             services=list(dict.fromkeys(required)),

@@ -83,6 +83,9 @@ class CommandResult:
     line: int | None = None
     language: str = ""
     code: str = ""
+    #: The command's hash in the index: a result whose hash differs from the
+    #: command's current one is about an older version of it.
+    hash: str = ""
     #: True when the result came from the cache instead of a new run.
     cached: bool = False
     extra: dict[str, Any] = field(default_factory=dict)

@@ -108,7 +108,7 @@ def make_result(command: PlannedCommand, status: Status, backend: str, *, reason
         id=command.id, runbook=command.runbook, step=command.step, status=status,
         reason=reason, reason_code=code, detail=detail, backend=backend,
         timestamp=_now(), source=command.source, line=command.line,
-        language=command.language, code=command.code)
+        language=command.language, code=command.code, hash=command.hash)
     if outcome is not None:
         result.exit_status = outcome.exit_status
         result.http_status = outcome.http_status

@@ -10,6 +10,8 @@ and ``set -e`` save them too; the next command sources them first.
 
 from __future__ import annotations
 
+import dataclasses
+import os
 import shlex
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,14 +32,22 @@ class Limits:
     memory_bytes: int = 4 * 1024**3
     file_size_bytes: int = 1024**3
     open_files: int = 1024
-    #: Processes of the user; ``None`` leaves it alone (root is exempt anyway,
-    #: and a shared uid would count the caller's own processes).
+    #: Processes of the user (the caller's own count too); ``None``: 4096 when the
+    #: build does not run as root.  Never set for root: in the bwrap sandbox
+    #: the limit would count every process root has on the machine.
     processes: int | None = None
+
+    def effective(self) -> Limits:
+        if self.processes is None and os.geteuid() != 0:
+            return dataclasses.replace(self, processes=4096)
+        return self
 
     def ulimit_lines(self) -> list[str]:
         lines = [
             f"ulimit -t {self.cpu_seconds}",
-            f"ulimit -v {self.memory_bytes // 1024}",
+            # Data (heap and private writable mappings), not address space:
+            # V8, the JVM and Go reserve far more address space than they use.
+            f"ulimit -d {self.memory_bytes // 1024}",
             f"ulimit -f {self.file_size_bytes // 512}",
             f"ulimit -n {self.open_files}",
         ]

@@ -68,9 +68,17 @@ def run(request: dict[str, Any]) -> None:
             emit({"event": "runbook", "id": plan.id,
                   "results": [result.to_dict() for result in results]})
 
-        with ThreadPoolExecutor(max(1, request["jobs"])) as pool:
+        pool = ThreadPoolExecutor(max(1, request["jobs"]))
+        try:
             for future in [pool.submit(verify, plan) for plan in plans]:
                 future.result()
+        except BaseException:
+            # Interrupted (or a bug): stop waiting for the other runbooks;
+            # killing every child ends the commands they are waiting for.
+            pool.shutdown(wait=False, cancel_futures=True)
+            reap_children()
+            raise
+        pool.shutdown()
     finally:
         manager.stop_all()
         reap_children()
