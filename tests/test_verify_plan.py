@@ -152,7 +152,7 @@ def test_only_selects_runbooks_by_runbook_or_command_id(index: dict[str, Any]) -
 def test_shards_split_every_runbook_exactly_once(index: dict[str, Any]) -> None:
     runbooks = index["runbooks"]
     shards = [[r["id"] for r in shard_of(runbooks, k, 3)] for k in (1, 2, 3)]
-    assert sorted(sum(shards, [])) == sorted(r["id"] for r in runbooks)
+    assert sorted(i for shard in shards for i in shard) == sorted(r["id"] for r in runbooks)
     assert all(shards), "with 9 runbooks no shard should be empty"
     # A runbook's shard does not depend on the others.
     assert [r["id"] for r in shard_of(runbooks[:4], 1, 3)] == [
