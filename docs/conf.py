@@ -15,7 +15,8 @@ version = __version__
 release = __version__
 
 extensions = ["myst_parser", "sphinx_design", "sphinx_runbook", "reference_tables"]
-myst_enable_extensions = ["colon_fence"]
+# deflist: the "term\n: definition" lists of the reference pages.
+myst_enable_extensions = ["colon_fence", "deflist"]
 
 # The example runbooks are included into the reference pages (rendered once,
 # shown as source twice); they are not pages of their own.

@@ -124,8 +124,9 @@ def _check_limits(value: Any) -> None:
     if not isinstance(value, dict) or set(value) - fields:
         raise ValueError(f"must be a dict with keys among {sorted(fields)}")
     for key, limit in value.items():
-        if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int)
-                                  or limit <= 0):
+        if limit is None and key == "processes":
+            continue  # the default: limited only when the build does not run as root
+        if isinstance(limit, bool) or not isinstance(limit, int) or limit <= 0:
             raise ValueError(f"{key!r} must be a positive whole number")
 
 
@@ -188,7 +189,8 @@ SETTINGS: tuple[Setting, ...] = (
             "Jupyter kernel per language (default {'python': 'python3'}).", _check_kernels),
     Setting("runbook_network", [], "",
             "Runbook ids whose commands may use the network beyond the machine (bwrap "
-            "isolates the others; services are not reachable from these).",
+            "isolates the others). They run in a sandbox of their own, with their own "
+            "copies of the services they require.",
             _check_string_list),
     Setting("runbook_limits", {}, "",
             "Resource limits of each command: cpu_seconds, memory_bytes, file_size_bytes, "

@@ -8,6 +8,7 @@ the ``runbook-report`` tables and the report files written at the end.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import time
 from pathlib import Path
@@ -79,7 +80,9 @@ def _cache_directory(app: Sphinx) -> Path:
     configured = app.config.runbook_cache_path
     if configured:
         return Path(app.confdir, configured)
-    return Path(app.doctreedir).parent / "runbook-cache"
+    # Beside the pickled doctrees, never in the published output: results
+    # hold excerpts of what commands printed.
+    return Path(app.doctreedir) / "runbook-cache"
 
 
 def _progress(total: int) -> Any:
@@ -168,6 +171,15 @@ def run_verification(app: Sphinx, env: BuildEnvironment) -> list[str]:
     return sorted(touched | listing_docs(env))
 
 
+def _from_cwd(result: CommandResult, srcdir: Path) -> CommandResult:
+    path = (srcdir / result.source).resolve()
+    try:
+        source = path.relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        source = str(path)
+    return dataclasses.replace(result, source=source)
+
+
 def write_reports(app: Sphinx, exception: Exception | None) -> None:
     """``build-finished``: report files, CI annotations, summary, exit status."""
     verification: Verification | None = getattr(app, _RUN, None)
@@ -176,9 +188,12 @@ def write_reports(app: Sphinx, exception: Exception | None) -> None:
     results = verification.results
     outdir = Path(app.outdir)
     report.write_jsonl(results, outdir / report.REPORT_FILENAME)
-    report.write_junit(results, outdir / report.JUNIT_FILENAME)
+    # CI tools attach results to files of the repository: paths from where
+    # the build runs (the checkout), not from the Sphinx source directory.
+    located = [_from_cwd(result, Path(app.srcdir)) for result in results]
+    report.write_junit(located, outdir / report.JUNIT_FILENAME)
     if os.environ.get("GITHUB_ACTIONS") == "true":
-        for line in report.github_annotations(results):
+        for line in report.github_annotations(located):
             print(line, flush=True)
     summary = report.summarize(results)
     logger.info("runbook: %s", report.format_summary(summary))

@@ -28,7 +28,8 @@ _HEADERS = {"for", "select", "case", "esac", "in"}
 BUILTINS = {"cd", "export", "set", "unset", "source", ".", "alias", "unalias", "read", "local",
             "declare", "readonly", "typeset", "eval", "exit", "return", "shift", "trap",
             "wait", "ulimit", "umask", "pushd", "popd", "dirs", "hash", "type", "jobs", "fg",
-            "bg", "disown", "let", "shopt", "mapfile", "readarray", "break", "continue", ":"}
+            "bg", "disown", "let", "shopt", "mapfile", "readarray", "break", "continue", ":",
+            "exec"}
 
 
 @dataclass

@@ -21,7 +21,7 @@ from .cache import ResultCache, runbook_key
 from .plan import RunbookPlan, plan_index
 from .results import CommandResult
 from .runner import skipped_by_plan
-from .sandbox import Backend, choose
+from .sandbox import Backend, choose, worker_environment
 from .settings import FIXED_ENVIRONMENT, Settings
 
 #: Called with each runbook's results as it finishes.
@@ -90,6 +90,8 @@ class _Worker:
     def run(self, on_event: Callable[[dict[str, Any]], None]) -> None:
         argv = [sys.executable, "-c", _BOOT.format(path=[p for p in sys.path if p])]
         env = {"PATH": search_path(), **FIXED_ENVIRONMENT}
+        if self.backend.name == "bwrap":
+            env.update(worker_environment())
         process = subprocess.Popen(
             self.backend.command(argv, network=self.network), stdin=subprocess.PIPE,
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True, bufsize=1)

@@ -8,12 +8,14 @@ pytest plugin, and every skip carries a reason a reader can act on.
 from __future__ import annotations
 
 import dataclasses
+import os
 import re
 import shutil
 import zlib
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import http
 from .settings import Settings
 
 #: Languages verification can run; other blocks (JSON, YAML, text...) are data.
@@ -58,6 +60,11 @@ class PlannedCommand:
     line: int | None
     hash: str = ""
     skip: Skip | None = None
+    #: The command as the runbook writes it (what reports show: the values of
+    #: secret placeholders must never be stored).
+    text: str = ""
+    #: Values of secret placeholders, hidden in everything reported.
+    secrets: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -88,14 +95,30 @@ class RunbookPlan:
         return cls(**{**data, "commands": commands})
 
 
-def _value_of(placeholder: dict[str, Any], settings: Settings) -> str | None:
+def _value_of(placeholder: dict[str, Any], settings: Settings, *,
+              inline: bool = True) -> str | None:
     values = settings.profile.values
     for name in (placeholder["name"], placeholder["name"].upper(), placeholder["name"].lower()):
         if name in values:
             return values[name]
     if placeholder.get("default_value") is not None:
         return str(placeholder["default_value"])
-    return placeholder.get("default")
+    return placeholder.get("default") if inline else None
+
+
+def _secret_values(command: dict[str, Any], settings: Settings) -> list[str]:
+    values = []
+    for placeholder in command["placeholders"]:
+        if placeholder.get("secret"):
+            value = _value_of(placeholder, settings)
+            if value:
+                values.append(value)
+        if placeholder["syntax"] == "variable" and placeholder.get("secret") and \
+                placeholder["name"] in settings.passthrough:
+            value = os.environ.get(placeholder["name"])
+            if value:
+                values.append(value)
+    return values
 
 
 def _map_urls(text: str, urls: dict[str, str]) -> str:
@@ -106,22 +129,30 @@ def _map_urls(text: str, urls: dict[str, str]) -> str:
     return text
 
 
-def _resolve(command: dict[str, Any], settings: Settings) -> tuple[str, str | None,
-                                                                     dict[str, str], Skip | None]:
+def _resolve(command: dict[str, Any], settings: Settings, services: list[str] | None = None
+             ) -> tuple[str, str | None, dict[str, str], Skip | None]:
     """Fill in the placeholders; a value nobody gave is a reason to skip."""
     code, expected = command["code"], command["expect"]["output"]
     env: dict[str, str] = dict(command["env"])
+    # Variables the commands' environment gives: the caller's (runbook_env)
+    # and those of the services the command requires.
+    supplied = {name for name in settings.passthrough if name in os.environ}
+    for service in services or []:
+        supplied.update(settings.services[service].env)
     missing = []
     for placeholder in command["placeholders"]:
         if placeholder["supplied_by"] != "reader":
             continue
-        value = _value_of(placeholder, settings)
         if placeholder["syntax"] == "variable":
+            # ${NAME:-default}: the shell applies its default itself; setting
+            # it here would hide the value the environment gives.
+            value = _value_of(placeholder, settings, inline=False)
             if value is not None:
                 env.setdefault(placeholder["name"], value)
-            elif placeholder.get("default") is None:
+            elif placeholder.get("default") is None and placeholder["name"] not in supplied:
                 missing.append(placeholder["token"])
             continue
+        value = _value_of(placeholder, settings)
         if value is None:
             missing.append(placeholder["token"])
             continue
@@ -186,9 +217,14 @@ class Planner:
                                    "set runbook_allow_destructive or require a disposable "
                                    "service to run it")
 
-    def _missing_program(self, command: dict[str, Any], defined: set[str]) -> Skip | None:
+    def _missing_program(self, command: dict[str, Any], defined: set[str], code: str
+                         ) -> Skip | None:
+        # A plain curl call is sent with httpx (see the runner): no curl needed.
+        sent = command["language"] == "shell" and http.parse_curl(code) is not None
         for program in command["programs"]:
             if "/" in program or program in defined or self.installed(program):
+                continue
+            if sent and program == "curl":
                 continue
             return Skip("missing-program", f"{program} is not installed where verification "
                                            "runs")
@@ -202,15 +238,15 @@ class Planner:
         required: list[str] = []
         for command in commands:
             step = steps.get(command["step"])
-            code, expected, env, skip = _resolve(command, self.settings)
             services, requirement = self._requirements(command)
+            code, expected, env, skip = _resolve(command, self.settings, services)
             if command["language"] == "shell":
                 # Functions the runbook defines (in this command or before) are
                 # not programs to install.
                 defined.update(_FUNCTION.findall(command["code"]))
             skip = (_skip_by_kind(command, step) or requirement
                     or self._destructive(command, services) or skip
-                    or self._missing_program(command, defined))
+                    or self._missing_program(command, defined, code))
             if skip is None:
                 required.extend(services)
             expect = command["expect"]
@@ -224,7 +260,7 @@ class Planner:
                 cwd=command["cwd"], needs=list(command["needs"]),
                 after=step.get("after") if step else None, services=services,
                 source=command["source"], line=command["line"], hash=command["hash"],
-                skip=skip))
+                skip=skip, text=command["code"], secrets=_secret_values(command, self.settings)))
         return RunbookPlan(
             id=runbook["id"], source=runbook["source"], commands=planned,
             services=list(dict.fromkeys(required)),

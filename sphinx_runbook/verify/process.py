@@ -35,15 +35,40 @@ _PROC = Path("/proc")
 _PR_SET_CHILD_SUBREAPER = 36
 
 
-def become_subreaper() -> bool:
-    """Adopt orphaned descendants (Linux): daemons then die with this process."""
+_PR_SET_NO_NEW_PRIVS = 38
+#: Tells the worker to drop root for this uid before doing anything.
+DROP_VARIABLE = "SPHINX_RUNBOOK_DROP_TO"
+
+
+def _prctl(option: int, value: int) -> bool:
     if not sys.platform.startswith("linux"):
         return False
     try:
         libc = ctypes.CDLL(None, use_errno=True)
-        return bool(libc.prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0)
+        return bool(libc.prctl(option, value, 0, 0, 0) == 0)
     except (OSError, AttributeError):
         return False
+
+
+def drop_privileges() -> None:
+    """Become the unprivileged uid the sandbox asked for, and never regain privileges.
+
+    ``no_new_privs`` also makes setuid programs (``sudo``, ``su``) unable to
+    raise privileges for any command of the run.
+    """
+    uid = os.environ.pop(DROP_VARIABLE, None)
+    if uid is not None and os.geteuid() == 0:
+        os.setgroups([])
+        os.setresgid(int(uid), int(uid), int(uid))
+        os.setresuid(int(uid), int(uid), int(uid))
+        if os.geteuid() == 0 or os.getuid() == 0:
+            raise SystemExit("sphinx-runbook worker: could not drop root privileges")
+    _prctl(_PR_SET_NO_NEW_PRIVS, 1)
+
+
+def become_subreaper() -> bool:
+    """Adopt orphaned descendants (Linux): daemons then die with this process."""
+    return _prctl(_PR_SET_CHILD_SUBREAPER, 1)
 
 
 def _processes_with(marker: bytes) -> list[int]:

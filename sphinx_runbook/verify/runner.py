@@ -101,20 +101,27 @@ def judge(command: PlannedCommand, outcome: Outcome) -> Mismatch | None:
     return Mismatch(first.kind, first.summary, "\n".join(d for d in details if d))
 
 
+def _redact(text: str, secrets: list[str]) -> str:
+    for secret in secrets:
+        text = text.replace(secret, "[secret]")
+    return text
+
+
 def make_result(command: PlannedCommand, status: Status, backend: str, *, reason: str = "",
                 code: str = "", detail: str = "", outcome: Outcome | None = None
                 ) -> CommandResult:
+    hide = command.secrets
     result = CommandResult(
         id=command.id, runbook=command.runbook, step=command.step, status=status,
-        reason=reason, reason_code=code, detail=detail, backend=backend,
-        timestamp=_now(), source=command.source, line=command.line,
-        language=command.language, code=command.code, hash=command.hash)
+        reason=_redact(reason, hide), reason_code=code, detail=_redact(detail, hide),
+        backend=backend, timestamp=_now(), source=command.source, line=command.line,
+        language=command.language, code=command.text or command.code, hash=command.hash)
     if outcome is not None:
         result.exit_status = outcome.exit_status
         result.http_status = outcome.http_status
         result.duration = round(outcome.duration, 3)
-        result.stdout = expect.excerpt(outcome.stdout)
-        result.stderr = expect.excerpt(outcome.stderr)
+        result.stdout = _redact(expect.excerpt(outcome.stdout), hide)
+        result.stderr = _redact(expect.excerpt(outcome.stderr), hide)
         result.cwd = outcome.cwd
     return result
 

@@ -22,10 +22,12 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from .process import DROP_VARIABLE
 from .settings import SandboxChoice
 
 #: The uid/gid commands get when the build runs as root (``nobody``).
 UNPRIVILEGED = 65534
+
 #: Directories that hold people's files and credentials (``~/.ssh``, cloud
 #: credentials...): hidden inside the sandbox.
 _PRIVATE_DIRS = ("/root", "/home")
@@ -71,27 +73,57 @@ def _hidden_dirs() -> tuple[str, ...]:
     return tuple(dirs)
 
 
+def _ancestors(path: str, below: str) -> list[str]:
+    """The directories between ``below`` (excluded) and ``path`` (excluded), outermost first."""
+    parents = [str(parent) for parent in Path(path).parents
+               if str(parent).startswith(below + "/")]
+    return sorted(parents, key=len)
+
+
 def _bwrap_arguments(*, network: bool) -> list[str]:
+    as_root = os.geteuid() == 0
     arguments = [
         "bwrap", "--die-with-parent", "--new-session",
-        "--unshare-user-try", "--unshare-ipc", "--unshare-pid", "--unshare-uts",
-        "--unshare-cgroup-try",
+        "--unshare-ipc", "--unshare-pid", "--unshare-uts", "--unshare-cgroup-try",
         "--ro-bind", "/", "/",
-        "--dev", "/dev", "--tmpfs", "/dev/shm", "--proc", "/proc",
-        "--tmpfs", "/tmp", "--tmpfs", "/var/tmp", "--tmpfs", "/run",
+        "--dev", "/dev", "--perms", "1777", "--tmpfs", "/dev/shm", "--proc", "/proc",
+        "--perms", "1777", "--tmpfs", "/tmp", "--perms", "1777", "--tmpfs", "/var/tmp",
+        "--perms", "0755", "--tmpfs", "/run",
         "--hostname", "runbook-sandbox",
-        "--cap-drop", "ALL",
     ]
     if not network:
         arguments.append("--unshare-net")
     for hidden in _hidden_dirs():
-        arguments += ["--tmpfs", hidden]
+        arguments += ["--perms", "0755", "--tmpfs", hidden]
+    covered = (*_hidden_dirs(), *_SCRATCH_DIRS)
     for path in _needed_paths():
+        # Directories bwrap creates for a mount point are private to their
+        # owner; the unprivileged worker must be able to walk through them.
+        top = next(base for base in covered if path.startswith(base + "/") or path == base)
+        for parent in _ancestors(path, top):
+            arguments += ["--perms", "0755", "--dir", parent]
         arguments += ["--ro-bind", path, path]
-    if os.geteuid() == 0:
-        arguments += ["--unshare-user", "--uid", str(UNPRIVILEGED), "--gid", str(UNPRIVILEGED)]
+    if as_root:
+        # A user namespace would map the sandbox's uid back to root outside,
+        # and root-owned files (/etc/shadow...) would stay readable.  Instead
+        # the worker starts as root without a user namespace, keeps only the
+        # capabilities to change its uid, and drops to nobody before anything
+        # runs (see worker.drop_privileges).
+        arguments += ["--cap-drop", "ALL", "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
+    else:
+        arguments += ["--unshare-user", "--cap-drop", "ALL"]
     arguments += ["--chdir", "/tmp"]
     return arguments
+
+
+def worker_environment() -> dict[str, str]:
+    """What the worker must know about the sandbox it runs in."""
+    return {DROP_VARIABLE: str(UNPRIVILEGED)} if os.geteuid() == 0 else {}
+
+
+# The probe starts Python the way the worker does, dropping privileges too.
+_PROBE = ("import os, sys; sys.path[:0] = {path!r}; "
+          "from sphinx_runbook.verify.process import drop_privileges; drop_privileges()")
 
 
 @functools.cache
@@ -101,8 +133,10 @@ def _probe_bwrap() -> str | None:
         return "bubblewrap (bwrap) is not installed"
     try:
         result = subprocess.run(
-            [*_bwrap_arguments(network=False), "--", sys.executable, "-c", "pass"],
-            capture_output=True, text=True, timeout=30, env={"PATH": os.environ.get("PATH", "")})
+            [*_bwrap_arguments(network=False), "--", sys.executable, "-c",
+             _PROBE.format(path=[p for p in sys.path if p])],
+            capture_output=True, text=True, timeout=30,
+            env={"PATH": os.environ.get("PATH", ""), **worker_environment()})
     except (OSError, subprocess.TimeoutExpired) as error:
         return f"bwrap could not start: {error}"
     if result.returncode != 0:

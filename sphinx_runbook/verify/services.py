@@ -60,7 +60,8 @@ class ServiceManager:
         directory = self.root / f"service-{service.name}"
         directory.mkdir(parents=True, exist_ok=True)
         log = directory / "service.log"
-        env = self._service_env(directory)
+        exported = {k: _expand(v, directory) for k, v in service.env.items()}
+        env = {**self._service_env(directory), **exported}
         with log.open("wb") as output:
             # Not waited for: a start command may stay in the foreground
             # (``redis-server``) or daemonise (``pg_ctl start``).
@@ -69,8 +70,7 @@ class ServiceManager:
                 env={**env, SESSION_VARIABLE: command_token(self._token(service.name), 0)},
                 cwd=directory, stdin=subprocess.DEVNULL, stdout=output, stderr=output,
                 start_new_session=True)
-        started = Started(service, directory, process, log,
-                          {k: _expand(v, directory) for k, v in service.env.items()}, 0.0)
+        started = Started(service, directory, process, log, exported, 0.0)
         self.started[service.name] = started
         deadline = began + service.timeout
         probes = 0
@@ -82,7 +82,7 @@ class ServiceManager:
                 probes += 1
                 outcome = run_process(
                     ["bash", "--noprofile", "--norc", "-c", service.ready],
-                    env={**env, **started.env}, cwd=str(directory),
+                    env=env, cwd=str(directory),
                     timeout=max(1.0, min(10.0, deadline - time.monotonic())),
                     token=command_token(self._token(service.name), probes),
                     capture=directory / "ready")

@@ -2,10 +2,11 @@
 
 Each command runs in its own ``bash`` process (so a timeout kills exactly that
 command, and a crash of one cannot hang the next), and the session carries
-over what a reader's terminal would: exported variables and the working
-directory.  Before exiting, every command's shell saves ``export -p`` and
-``pwd`` into the session's state directory, from an EXIT trap so ``exit 1``
-and ``set -e`` save them too; the next command sources them first.
+over what a reader's terminal would: exported variables, shell functions and
+the working directory.  Before exiting, every command's shell saves
+``export -p``, ``declare -f`` and ``pwd`` into the session's state directory,
+from an EXIT trap so ``exit 1`` and ``set -e`` save them too; the next command
+sources them first.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import shlex
 from dataclasses import dataclass
 from pathlib import Path
 
-from .process import command_token, kill_session, run_process
+from .process import SESSION_VARIABLE, command_token, kill_session, run_process
 from .results import Outcome
 
 #: Arguments too long for one ``bash -c`` argument go through a script file
@@ -73,7 +74,9 @@ class ShellSession:
         self.count = 0
         self._env_file = statedir / "env"
         self._cwd_file = statedir / "cwd"
+        self._functions_file = statedir / "functions"
         self._env_file.write_text("")
+        self._functions_file.write_text("")
         self._cwd_file.write_text(str(workdir))
 
     @property
@@ -83,6 +86,7 @@ class ShellSession:
 
     def _script(self, code: str, step_env: dict[str, str], cwd: str | None) -> str:
         state_env, state_cwd = shlex.quote(str(self._env_file)), shlex.quote(str(self._cwd_file))
+        state_functions = shlex.quote(str(self._functions_file))
         restore = []
         apply = []
         for position, (name, value) in enumerate(step_env.items()):
@@ -93,11 +97,13 @@ class ShellSession:
             restore.append(f'if [ "${{{name}-}}" = {shlex.quote(value)} ]; then '
                            f'if [ -n "${{{had}}}" ]; then export {name}="${{{old}}}"; '
                            f"else unset {name}; fi; fi")
-        # bash exports PWD, OLDPWD, SHLVL and _ itself; they must not be replayed.
+        # bash exports PWD, OLDPWD, SHLVL and _ itself, and each command gets
+        # its own session token: none of them may be replayed.
         save = "; ".join([
             "__rb_status=$?", *restore,
-            "export -n PWD OLDPWD SHLVL _ 2>/dev/null",
+            f"export -n PWD OLDPWD SHLVL _ {SESSION_VARIABLE} 2>/dev/null",
             f"export -p > {state_env} 2>/dev/null",
+            f"declare -f > {state_functions} 2>/dev/null",
             f"pwd -P > {state_cwd} 2>/dev/null",
             "exit $__rb_status",
         ])
@@ -111,6 +117,7 @@ class ShellSession:
         lines = [
             *self.limits.ulimit_lines(),
             f". {state_env} 2>/dev/null",
+            f". {state_functions} 2>/dev/null",
             # The trap goes after the state is loaded: a command that fails to
             # cd still saves the session as it was.
             f"trap '{save.replace(chr(39), chr(39) + chr(92) + chr(39) + chr(39))}' EXIT",

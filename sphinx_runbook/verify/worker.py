@@ -21,7 +21,7 @@ from types import FrameType
 from typing import Any
 
 from .plan import RunbookPlan
-from .process import become_subreaper, reap_children
+from .process import become_subreaper, drop_privileges, reap_children
 from .runner import Context, RunbookRunner
 from .services import ServiceManager
 from .settings import Service
@@ -87,6 +87,7 @@ def run(request: dict[str, Any]) -> None:
 
 
 def main() -> None:
+    drop_privileges()
     become_subreaper()
     signal.signal(signal.SIGTERM, _interrupted)
     request = json.loads(sys.stdin.read())
