@@ -764,3 +764,31 @@ def test_sphinx_build_exits_0_when_fail_on_is_empty(command_lines: dict[str, Any
     assert run.returncode == 0, run.stderr
     # Still verified and still warned: only the exit status changed.
     assert "[runbook.stale]" in run.stderr
+
+
+# --------------------------------------------------------------------------- GitHub Actions
+
+
+def test_github_actions_gets_an_annotation_per_stale_command(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "conf.py").write_text(
+        'extensions = ["myst_parser", "sphinx_runbook"]\n'
+        'runbook_execute = "force"\nrunbook_sandbox = "process"\n', encoding="utf-8")
+    (tmp_path / "index.md").write_text(
+        "# CI\n\n::::{runbook} CI\n:id: ci\n\n:::{step} Fails\n```bash\nexit 3\n```\n:::\n\n"
+        ":::{step} Passes\n```bash\ntrue\n```\n:::\n::::\n", encoding="utf-8")
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    monkeypatch.chdir(tmp_path)
+    app = SphinxTestApp("runbook", srcdir=tmp_path, status=StringIO(), warning=StringIO())
+    try:
+        app.build()
+    finally:
+        app.cleanup()
+    annotations = [line for line in capsys.readouterr().out.splitlines()
+                   if line.startswith("::")]
+    # One, for the stale command, at its line, with a path GitHub can attach.
+    assert len(annotations) == 1, annotations
+    assert annotations[0].startswith("::error file=index.md,line=8,title=")
+    assert "exit status 3 (expected 0)" in annotations[0]
+    assert app.statuscode == 1
