@@ -68,5 +68,5 @@ def verify_runbooks(session: nox.Session) -> None:
 @nox.session
 def bench(session: nox.Session) -> None:
     """Benchmarks of the command index (see bench/README.md); arguments go to bench/run.py."""
-    session.install("-e", ".[myst]")
+    session.install("-e", ".[myst,jupyter]")
     session.run("python", "bench/run.py", *session.posargs)

@@ -6,6 +6,9 @@ b. every export format on an index of 10,000 commands, in process and
    through the ``sphinx-runbook export`` CLI (criterion: under 1 s);
 c. ``-b runbook`` on 100, 200 and 400 pages (criterion: linear cost).
 
+With ``--verify`` (after a.-c.) or ``--verify-only``, also the verification
+benchmarks of ``bench/verify.py``, in a process of their own.
+
 Every timed build or CLI call is a fresh subprocess; a figure is the median
 of several runs (3 for builds and CLI calls, 5 for in-process exports).  See
 ``bench/README.md`` for what the figures mean.
@@ -373,6 +376,22 @@ def run_all(plan: Plan, scratch: Path) -> dict[str, Any]:
             "subprocesses": bench.runs, "total_seconds": time.perf_counter() - started}
 
 
+def run_verification(quick: bool, scratch: Path) -> dict[str, Any]:
+    """``bench/verify.py`` in its own process (it prints its own tables); its results."""
+    output = scratch / "verification.json"
+    command = [sys.executable, str(HERE / "verify.py"), "--json", str(output)]
+    if quick:
+        command.append("--quick")
+    print("\nverification (bench/verify.py)", flush=True)
+    done = subprocess.run(command, check=False)
+    if not output.is_file():
+        print(f"\nverification: FAILED to measure: bench/verify.py exited with "
+              f"{done.returncode}")
+        return {"error": f"bench/verify.py exited with {done.returncode}", "passed": False}
+    results: dict[str, Any] = json.loads(output.read_text(encoding="utf-8"))
+    return results
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pages", type=int, help="pages of the html/runbook comparison "
@@ -382,16 +401,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, help="also write the results to this file")
     parser.add_argument("--strict", action="store_true",
                         help="exit with status 1 when a criterion fails")
+    parser.add_argument("--verify", action="store_true",
+                        help="also run the verification benchmarks (bench/verify.py)")
+    parser.add_argument("--verify-only", action="store_true",
+                        help="run only the verification benchmarks (bench/verify.py)")
     args = parser.parse_args(argv)
     plan = QUICK if args.quick else FULL
     if args.pages is not None:
         plan = Plan(args.pages, plan.commands, plan.linearity, plan.repeats,
                     plan.export_repeats)
     with tempfile.TemporaryDirectory(prefix="sphinx-runbook-bench-") as scratch:
-        results = run_all(plan, Path(scratch))
+        results = environment() if args.verify_only else run_all(plan, Path(scratch))
+        if args.verify or args.verify_only:
+            results["verification"] = run_verification(args.quick, Path(scratch))
     if args.json:
         args.json.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
-    passed = all(results[part]["passed"] for part in ("builders", "export", "linearity"))
+    parts = ("builders", "export", "linearity", "verification")
+    passed = all(results[part]["passed"] for part in parts if part in results)
     return 1 if args.strict and not passed else 0
 
 

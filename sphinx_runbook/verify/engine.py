@@ -15,6 +15,7 @@ import sys
 import threading
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import IO, Any
 
 from .cache import ResultCache, runbook_key
@@ -59,6 +60,19 @@ def command_environment(settings: Settings) -> dict[str, str]:
     return env
 
 
+def _scratch_directory(backend: Backend) -> str | None:
+    """Where sessions keep their files: in memory where the system offers it.
+
+    Every command writes its output and the session's state to files; on a
+    disk those writes cost more than the command itself (bwrap's private /tmp
+    is in memory already).  Output stays bounded by the file size limit.
+    """
+    shm = Path("/dev/shm")
+    if backend.name == "process" and shm.is_dir() and os.access(shm, os.W_OK | os.X_OK):
+        return str(shm)
+    return None
+
+
 class _Worker:
     """One worker process in one sandbox, fed one request."""
 
@@ -81,6 +95,7 @@ class _Worker:
             "urls": self.settings.profile.urls,
             "backend": self.backend.name,
             "jobs": self.settings.jobs,
+            "scratch": _scratch_directory(self.backend),
         }
 
     def _drain(self, stream: IO[str]) -> None:
