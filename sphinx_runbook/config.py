@@ -88,6 +88,11 @@ def _check_count(value: Any) -> None:
         raise ValueError("must be a whole number, 0 or more")
 
 
+def _check_positive(value: Any) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise ValueError("must be a positive whole number")
+
+
 def _check_seconds(value: Any) -> None:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
         raise ValueError("must be a positive number of seconds")
@@ -195,6 +200,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("runbook_limits", {}, "",
             "Resource limits of each command: cpu_seconds, memory_bytes, file_size_bytes, "
             "open_files, processes.", _check_limits),
+    Setting("runbook_output_cap", 1024 * 1024, "",
+            "Bytes of each stream (stdout, stderr) of a command that are kept; the rest is "
+            "dropped and the cut noted in the output.", _check_positive),
     Setting("runbook_cache_path", "", "",
             "Where 'auto' and 'cache' keep results (relative to conf.py); default: "
             "runbook-cache beside the doctrees.", _check_string),

@@ -71,6 +71,7 @@ def settings_from_config(config: Config) -> Settings:
         kernels={"python": "python3", **config.runbook_kernels},
         network=tuple(config.runbook_network),
         limits=Limits(**config.runbook_limits) if config.runbook_limits else Limits(),
+        output_cap=config.runbook_output_cap,
         only=tuple(config.runbook_only),
         shard=_shard(config.runbook_shard),
     )
