@@ -49,7 +49,7 @@ class Limits:
             # Data (heap and private writable mappings), not address space:
             # V8, the JVM and Go reserve far more address space than they use.
             f"ulimit -d {self.memory_bytes // 1024}",
-            f"ulimit -f {self.file_size_bytes // 512}",
+            f"ulimit -f {self.file_size_bytes // 1024}",  # bash counts in KiB
             f"ulimit -n {self.open_files}",
         ]
         if self.processes is not None:
