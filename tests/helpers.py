@@ -43,6 +43,11 @@ def build_project(srcdir: Path, files: dict[str, str], builder: str = "html",
     (srcdir / "conf.py").write_text(conf, encoding="utf-8")
     for name, text in files.items():
         (srcdir / name).write_text(text, encoding="utf-8")
+    return sphinx_build(srcdir, builder)
+
+
+def sphinx_build(srcdir: Path, builder: str = "html") -> SphinxTestApp:
+    """Build the project in ``srcdir``; the app keeps its status and warning streams."""
     app = SphinxTestApp(builder, srcdir=srcdir, status=StringIO(), warning=StringIO())
     try:
         app.build()

@@ -39,7 +39,7 @@ from sphinx_runbook.verify import sandbox
 from sphinx_runbook.verify.report import JUNIT_FILENAME, REPORT_FILENAME
 
 from .conftest import ROOTS
-from .helpers import strip_colours
+from .helpers import sphinx_build, strip_colours
 from .test_verify_sandbox import require_bwrap
 
 BACKENDS = ("process", "bwrap")
@@ -78,15 +78,6 @@ def copy_root(name: str, target: Path, *, tokens: dict[str, str] | None = None,
         for setting, value in (conf or {}).items():
             stream.write(f"{setting} = {value!r}\n")
     return target
-
-
-def sphinx_build(srcdir: Path, builder: str = "html") -> SphinxTestApp:
-    app = SphinxTestApp(builder, srcdir=srcdir, status=StringIO(), warning=StringIO())
-    try:
-        app.build()
-    finally:
-        app.cleanup()
-    return app
 
 
 def warning_messages(app: Any) -> list[str]:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections.abc import Callable
 from functools import cache
 from importlib import resources
@@ -12,6 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import fastjsonschema
+
+from ..atomic import write_text_atomically
 
 
 class InvalidIndexError(ValueError):
@@ -50,18 +50,7 @@ def write_index(index: dict[str, Any], path: Path) -> None:
     text = dumps(index)
     if path.exists() and path.read_text(encoding="utf-8") == text:
         return  # unchanged: keep the file's timestamp for tools that watch it
-    handle, temporary = tempfile.mkstemp(prefix=".runbook-index-", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-        # mkstemp creates the file private; the index is as public as the site.
-        umask = os.umask(0)
-        os.umask(umask)
-        Path(temporary).chmod(0o666 & ~umask)
-        Path(temporary).replace(path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    write_text_atomically(text, path, prefix=".runbook-index-")
 
 
 @cache

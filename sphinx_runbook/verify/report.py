@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
 import re
-import tempfile
 import types
 import typing
 import xml.etree.ElementTree as ET
@@ -24,6 +22,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from ..atomic import write_text_atomically
 from .results import STALE, STATUSES, CommandResult
 
 REPORT_FILENAME = "runbook-report.jsonl"
@@ -76,29 +75,6 @@ def _tiebreak(result: CommandResult) -> str:
 # --------------------------------------------------------------------------- files
 
 
-def _write_atomically(text: str, path: Path, prefix: str) -> None:
-    """Write like ``index.files.write_index``: readers never see half a file.
-
-    A crash or a full disk while writing leaves the previous report, never a
-    truncated one that a later ``merge`` would reject (or, worse, accept).
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=prefix, dir=path.parent)
-    try:
-        # newline="" keeps "\n": the same bytes on every platform.
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
-            stream.write(text)
-        # mkstemp creates the file private; reports are CI artifacts, as public
-        # as any other file the run writes.
-        umask = os.umask(0)
-        os.umask(umask)
-        Path(temporary).chmod(0o666 & ~umask)
-        Path(temporary).replace(path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
 def dumps_jsonl(results: Iterable[CommandResult]) -> str:
     """The text :func:`write_jsonl` writes: one JSON object per line, in report order."""
     # json escapes "\n" and "\r" inside strings, so one row is always one line.
@@ -109,7 +85,7 @@ def write_jsonl(results: Iterable[CommandResult], path: Path) -> None:
     """Write the JSON Lines report atomically; the same results give the same bytes."""
     # Serialise before touching the file system: a value json cannot encode
     # fails here and leaves any previous report in place.
-    _write_atomically(dumps_jsonl(results), path, prefix=".runbook-report-")
+    write_text_atomically(dumps_jsonl(results), path, prefix=".runbook-report-")
 
 
 def read_jsonl(path: Path) -> list[CommandResult]:
@@ -345,7 +321,7 @@ def _testcase(result: CommandResult) -> ET.Element:
 def write_junit(results: Iterable[CommandResult], path: Path, *,
                 suite_name: str = "sphinx-runbook") -> None:
     """Write a JUnit XML report atomically: one test suite per runbook, one case per command."""
-    _write_atomically(dumps_junit(results, suite_name=suite_name), path,
+    write_text_atomically(dumps_junit(results, suite_name=suite_name), path,
                       prefix=".runbook-junit-")
 
 
