@@ -18,7 +18,7 @@ from .verification import setup_verification
 
 #: Bump when the records stored in the environment change shape, so an old
 #: pickled environment is read again instead of misread.
-ENV_VERSION = 2
+ENV_VERSION = 3
 
 
 def enable_colon_fences(app: Sphinx, config: Config) -> None:

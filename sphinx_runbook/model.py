@@ -115,6 +115,8 @@ class Step(_Record):
     #: An author's safety level (``:safety:``) and why (``:safety-reason:``).
     safety: str | None = None
     safety_reason: str | None = None
+    #: Static check rule id -> why it does not apply (``:ignore-checks:``).
+    ignore_checks: dict[str, str] = field(default_factory=dict)
     run: RunMode = "auto"
     env: dict[str, str] = field(default_factory=dict)
     cwd: str | None = None

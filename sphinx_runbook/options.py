@@ -185,3 +185,33 @@ def env_assignments(value: str | None) -> dict[str, str]:
             raise OptionError(f"{word!r} is not a NAME=value pair")
         result[name] = val
     return result
+
+
+_IGNORED_CHECK_RE = re.compile(r"^\s*([a-z][a-z0-9-]*)\s*(?:\((.*)\))?\s*$", re.DOTALL)
+
+
+def ignored_checks(value: str | None) -> dict[str, str]:
+    """``rule-id (why), other-rule``: static check rules to ignore, each with a reason.
+
+    Commas inside a reason's parentheses do not separate rules.
+    """
+    items: list[str] = []
+    depth = 0
+    current = ""
+    for char in text(value):
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if char == "," and depth == 0:
+            items.append(current)
+            current = ""
+        else:
+            current += char
+    items.append(current)
+    result: dict[str, str] = {}
+    for item in (item for item in items if item.strip()):
+        match = _IGNORED_CHECK_RE.match(item)
+        if not match:
+            raise OptionError(f"{item.strip()!r} is not 'rule-id' or 'rule-id (reason)'")
+        result[match[1]] = (match[2] or "").strip()
+    if not result:
+        raise OptionError("needs at least one rule id")
+    return result

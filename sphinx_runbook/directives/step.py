@@ -28,6 +28,7 @@ _COMMON: dict[str, Any] = {
     "manual": opt.flag,
     "safety": opt.safety_level,
     "safety-reason": opt.text,
+    "ignore-checks": opt.ignored_checks,
     "class": opt.class_list,
 }
 
@@ -95,6 +96,7 @@ class _BlockDirective(BaseDirective):
             "destructive": bool(options.get("destructive", False)),
             "safety": options.get("safety"),
             "safety_reason": options.get("safety-reason"),
+            "ignore_checks": options.get("ignore-checks", {}),
             "run": options.get("run", "auto"),
             "env": options.get("env", {}),
             "cwd": options.get("cwd"),

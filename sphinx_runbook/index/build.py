@@ -66,6 +66,9 @@ def _command_entry(runbook: Runbook, block: Step | Symptom | Cause, command: Com
         "env": step.env if step else {},
         "cwd": step.cwd if step else None,
         "hash": command.hash,
+        "ignore_checks": step.ignore_checks if step else {},
+        # Filled in by the static checks when they run (see checks/).
+        "checks": [],
     }
 
 
