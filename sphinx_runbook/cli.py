@@ -143,6 +143,25 @@ def _verify(args: argparse.Namespace) -> int:
     return status
 
 
+def _check(args: argparse.Namespace) -> int:
+    from .verify.report import REPORT_FILENAME
+
+    source = Path(args.source)
+    output = Path(args.output) if args.output else source / "_build" / "runbook-check"
+    report = output / REPORT_FILENAME
+    report.unlink(missing_ok=True)
+    overrides = {"runbook_execute": "off", "runbook_check": "on"}
+    if args.project_root:
+        overrides["runbook_project_root"] = str(Path(args.project_root).resolve())
+    status = _sphinx_build(source, output, "runbook", strict=args.strict, quiet=args.quiet,
+                           overrides=overrides)
+    if not report.is_file():
+        print("sphinx-runbook check: no report was written (see the messages above)",
+              file=sys.stderr)
+        return status or 1
+    return status
+
+
 def _report_merge(args: argparse.Namespace) -> int:
     from .verify import report
 
@@ -264,6 +283,21 @@ def make_parser() -> argparse.ArgumentParser:
                         help="run destructive commands too")
     verify.add_argument("-W", "--strict", action="store_true", help="turn warnings into errors")
     verify.set_defaults(handler=_verify)
+
+    check = commands.add_parser(
+        "check", help="find stale commands without running them (static checks)",
+        description="Exit status: 0 no stale command, 1 a finding makes a command stale, "
+                    "2 bad input.")
+    check.add_argument("source", help="Sphinx source directory (holds conf.py)")
+    check.add_argument("-o", "--output",
+                       help="output directory for the index and report "
+                            "(default: SOURCE/_build/runbook-check)")
+    check.add_argument("--project-root",
+                       help="the repository the runbooks describe (runbook_project_root)")
+    check.add_argument("-q", "--quiet", action="store_true",
+                       help="only the findings (Sphinx's warnings), no progress")
+    check.add_argument("-W", "--strict", action="store_true", help="turn warnings into errors")
+    check.set_defaults(handler=_check)
 
     report = commands.add_parser("report", help="work with verification reports")
     report_commands = report.add_subparsers(dest="report_command", metavar="ACTION",

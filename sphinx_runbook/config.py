@@ -98,6 +98,29 @@ def _check_seconds(value: Any) -> None:
         raise ValueError("must be a positive number of seconds")
 
 
+#: Spellings of a three-way switch (``-D`` on the command line gives strings).
+SWITCH = {"auto": None, "on": True, "true": True, "1": True, "yes": True,
+          "off": False, "false": False, "0": False, "no": False}
+
+
+def _check_switch(value: Any) -> None:
+    if not isinstance(value, bool) and str(value).lower() not in SWITCH:
+        raise ValueError("must be True, False or 'auto'")
+
+
+def _check_deprecated(value: Any) -> None:
+    allowed = {"program", "subcommand", "option", "replacement", "reason", "source", "disabled"}
+    if not isinstance(value, list):
+        raise ValueError("must be a list of {program, subcommand, option, replacement, "
+                         "reason, source, disabled}")
+    for entry in value:
+        if not isinstance(entry, dict) or not isinstance(entry.get("program"), str):
+            raise ValueError(f"{entry!r} needs a 'program'")
+        unknown = set(entry) - allowed
+        if unknown:
+            raise ValueError(f"{entry['program']!r} has unknown keys {sorted(unknown)}")
+
+
 def _check_bool(value: Any) -> None:
     if not isinstance(value, bool):
         raise ValueError("must be True or False")
@@ -206,6 +229,25 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("runbook_cache_path", "", "",
             "Where 'auto' and 'cache' keep results (relative to conf.py); default: "
             "runbook-cache beside the doctrees.", _check_string),
+    Setting("runbook_check", "auto", "",
+            "Run the static checks: True, False, or 'auto' (the default: when "
+            "runbook_execute is on). sphinx-runbook check runs them alone.", _check_switch),
+    Setting("runbook_checks_disabled", [], "",
+            "Ids of static check rules to turn off for the whole project.",
+            _check_string_list),
+    Setting("runbook_project_root", "", "",
+            "The repository the runbooks describe, relative to conf.py: the "
+            "dangling-reference check looks for scripts, make targets, npm scripts, nox "
+            "sessions and compose services there. Empty: that check is off.", _check_string),
+    Setting("runbook_external_programs", [], "",
+            "Programs that exist only where the runbooks are used (production hosts): "
+            "never reported as missing.", _check_string_list),
+    Setting("runbook_sql_dialect", "postgres", "",
+            "The SQL dialect of the syntax check (sqlglot's names: postgres, mysql, "
+            "sqlite...).", _check_string),
+    Setting("runbook_deprecated_commands", [], "",
+            "More deprecated commands, or changes to the built-in ones: a list of {program, "
+            "subcommand, option, replacement, reason, source, disabled}.", _check_deprecated),
     Setting("runbook_only", [], "",
             "Verify only these runbooks (ids, or command ids for their runbooks).",
             _check_string_list),

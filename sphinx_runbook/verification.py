@@ -20,6 +20,7 @@ from sphinx.environment import BuildEnvironment
 from sphinx.util import logging
 from sphinx.util.console import red  # type: ignore[attr-defined]
 
+from .checking import checking, checks_of, rows_without_running, run_static_checks, with_findings
 from .collector import all_runbooks
 from .index.build import build_index
 from .index.builder import url_of
@@ -130,11 +131,21 @@ def run_verification(app: Sphinx, env: BuildEnvironment) -> list[str]:
     """``env-updated``: verify, warn at each stale command, keep the results."""
     mode = app.config.runbook_execute
     runbooks = all_runbooks(env)
+    check = checking(app.config)
     if mode == "off":
         _forget_outdated(env, runbooks)
+    if mode == "off" and not check:
+        checks_of(env).clear()
         return []
     index = build_index(runbooks, project=app.config.project, version=app.config.version,
                         url_of=url_of(app), placeholders=app.config.runbook_placeholders)
+    docname_of = {runbook.id: runbook.docname for runbook in runbooks}
+    findings = run_static_checks(app, env, index, docname_of) if check else {}
+    if mode == "off":
+        logger.info("runbook: checked %d commands statically (runbook_execute is off)",
+                    len(index["commands"]))
+        setattr(app, _RUN, Verification(rows_without_running(index, findings), None))
+        return []
     try:
         settings = settings_from_config(app.config)
     except (ValueError, TypeError) as error:
@@ -158,13 +169,13 @@ def run_verification(app: Sphinx, env: BuildEnvironment) -> list[str]:
         else:
             logger.info("runbook: service %s started in %.1f s", event["name"],
                         event["duration"])
-    docname_of = {runbook.id: runbook.docname for runbook in runbooks}
     stored = results_of(env)
     if not (settings.only or settings.shard):
         stored.clear()
-    for result in verification.results:
+    for result in with_findings(verification.results, findings):
         stored[result.id] = result.to_dict()
-        if result.stale:
+        # Findings were warned about already, under their own subtype.
+        if result.stale and not result.reason_code.startswith("check."):
             warn(_message(result), "stale", (docname_of[result.runbook], result.line))
     setattr(app, _RUN, verification)
     # Pages showing results are written again, changed or not.

@@ -31,6 +31,16 @@ SUBTYPES: Final = {
     "sandbox": "Verification could not run: the sandbox asked for is unavailable, or the "
                "worker stopped.",
     "service": "A service in runbook_services did not start; commands needing it are skipped.",
+    "check.syntax": "A command does not parse (shell, Python, SQL, JSON, YAML).",
+    "check.deprecated": "A command calls a deprecated or renamed program or subcommand.",
+    "check.missing-program": "A command calls a program that is not installed where "
+                             "verification runs, and not declared.",
+    "check.dangling-reference": "A command refers to a file, make target, npm script, nox "
+                                "session or compose service the project no longer has.",
+    "check.flag-drift": "A command uses a long option or subcommand its installed program's "
+                        "--help no longer lists.",
+    "check.masked-failure": "A verify command hides failures (|| true, ; exit 0...).",
+    "check.unresolved-placeholder": "A command meant to run has placeholders without values.",
 }
 
 Location = tuple[str, int | None] | nodes.Node | None

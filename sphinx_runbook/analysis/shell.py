@@ -11,6 +11,7 @@ fails: text it cannot make sense of yields fewer answers, not an error.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -216,6 +217,64 @@ def _read_double_quoted(text: str, index: int, word: Word) -> int:
     return index
 
 
+_HEREDOC = re.compile(r"<<(-?)[ \t]*(['\"]?)([A-Za-z_][\w.-]*)\2")
+
+
+def without_heredoc_bodies(text: str) -> str:
+    """The script with here-document bodies blanked (a body is data, not commands).
+
+    Done on the text: an apostrophe in a body (``it's``) would open a quote
+    for the tokenizer and swallow the commands after it.
+    """
+    lines = text.split("\n")
+    pending: list[tuple[str, bool]] = []
+    for number, line in enumerate(lines):
+        if pending:
+            delimiter, tabs = pending[0]
+            if (line.lstrip("\t") if tabs else line).strip() == delimiter:
+                pending.pop(0)
+            lines[number] = ""
+            continue
+        pending.extend((match.group(3), match.group(1) == "-")
+                       for match in _heredocs(line))
+    if pending:  # no end: better to keep the text than to drop commands
+        return text
+    return "\n".join(lines)
+
+
+def _heredocs(line: str) -> Iterable[re.Match[str]]:
+    """``<<EOF`` outside quotes and comments (not ``<<<``)."""
+    quote = ""
+    index = 0
+    while index < len(line):
+        char = line[index]
+        if quote:
+            if char == "\\" and quote == '"':
+                index += 2
+                continue
+            if char == quote:
+                quote = ""
+            index += 1
+            continue
+        if char == "\\":
+            index += 2
+            continue
+        if char in "'\"":
+            quote = char
+        elif char == "#" and (index == 0 or line[index - 1] in " \t;|&("):
+            return
+        elif line.startswith("<<<", index):
+            index += 3
+            continue
+        else:
+            match = _HEREDOC.match(line, index)
+            if match:
+                yield match
+                index = match.end()
+                continue
+        index += 1
+
+
 @lru_cache(maxsize=4096)
 def parse(text: str) -> Script:
     """Split a script into simple commands (redirections taken out).
@@ -227,7 +286,9 @@ def parse(text: str) -> Script:
     nested: list[str] = []
     words: list[Word] = []
     writes: list[str] = []
-    tokens = tokenize(text)
+    # Bodies first, on the text: an apostrophe in one (``it's``) would open a
+    # quote for the tokenizer and swallow the commands after it.
+    tokens = tokenize(without_heredoc_bodies(text))
     index = 0
     while index < len(tokens):
         token = tokens[index]
@@ -243,9 +304,6 @@ def parse(text: str) -> Script:
                 writes_file = ">" in token and not token.startswith("&") and not token.endswith("&")
                 if writes_file and target.value != "/dev/null":
                     writes.append(target.value)
-                if token.startswith("<<") and token != "<<<":
-                    index = _skip_heredoc(tokens, index + 2, target.value)
-                    continue
                 index += 2
                 continue
             index += 1
@@ -257,23 +315,6 @@ def parse(text: str) -> Script:
     if words or writes:
         commands.append(SimpleCommand(words, writes))
     return Script(commands, nested)
-
-
-def _skip_heredoc(tokens: list[Word | str], index: int, delimiter: str) -> int:
-    """Skip a here-document's body: the lines after the command, up to the delimiter."""
-    # Finish the current line first (the rest of the command stays).
-    while index < len(tokens) and tokens[index] != "\n":
-        index += 1
-    start = index
-    index += 1
-    while index < len(tokens):
-        token = tokens[index]
-        if isinstance(token, Word) and token.value == delimiter and tokens[index - 1] == "\n":
-            # Drop the body, keep the command that introduced it.
-            del tokens[start + 1:index + 1]
-            return start
-        index += 1
-    return start
 
 
 # -- programs -----------------------------------------------------------------

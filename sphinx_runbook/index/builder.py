@@ -49,6 +49,10 @@ def write_index_file(app: Sphinx, exception: Exception | None) -> None:
         url_of=url_of(app),
         placeholders=app.config.runbook_placeholders,
     )
+    # What the static checks found, when they ran in this build or an earlier one.
+    found = getattr(app.env, "runbook_checks", {})
+    for command in index["commands"]:
+        command["checks"] = found.get(command["id"], [])
     path = Path(app.outdir) / INDEX_FILENAME
     write_index(index, path)
     logger.info("runbook index: %d runbooks, %d commands in %s",

@@ -88,6 +88,8 @@ class CommandResult:
     hash: str = ""
     #: True when the result came from the cache instead of a new run.
     cached: bool = False
+    #: Findings of the static checks (rule, message, hint, stale).
+    checks: list[dict[str, Any]] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property

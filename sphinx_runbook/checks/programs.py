@@ -1,0 +1,117 @@
+"""The ``missing-program`` rule: commands that call a program nobody has.
+
+A program that is not on the verification PATH may be gone (renamed,
+retired) or simply not installed there; either way the command is not
+checked by running it.  Programs are left alone when they are declared
+(the step's ``:requires:``, ``runbook_external_programs``), written as a path
+(``./scripts/x.sh``: the dangling-reference rule's business), defined by the
+runbook as shell functions or aliases, or run inside a container
+(``docker compose exec db psql``: psql is the container's).  A plain
+``curl`` call needs no curl: verification sends it with httpx.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from collections.abc import Iterator
+
+from ..analysis.shell import basename, command_programs, parse, programs, without_heredoc_bodies
+from ..verify.http import parse_curl
+from .base import CheckContext, Entry, Finding
+
+#: ``name() {``, ``function name``, ``alias name=``: names a runbook defines itself.
+_DEFINITIONS = (
+    re.compile(r"(?m)^\s*(?:function\s+)?([A-Za-z_][\w.-]*)\s*\(\s*\)"),
+    re.compile(r"(?m)^\s*function\s+([A-Za-z_][\w.-]*)"),
+    re.compile(r"\balias\s+([A-Za-z_][\w.-]*)="),
+)
+#: Programs whose arguments name a program run somewhere else (a container).
+_CONTAINERS = frozenset({"docker", "docker-compose", "podman", "kubectl"})
+
+HINT = "install it where verification runs, or declare it with :requires: or " \
+       "runbook_external_programs"
+
+
+def defined_names(code: str) -> set[str]:
+    """Shell functions and aliases a command defines."""
+    return {name for pattern in _DEFINITIONS for name in pattern.findall(code)}
+
+
+def host_programs(code: str) -> list[str]:
+    """The programs a shell command calls where it runs, in order.
+
+    Read again from the text rather than taken from the index's ``programs``:
+    here-document bodies are data (an apostrophe in one must not make a
+    "program" of the rest), and what runs in a container is the container's.
+    """
+    text = without_heredoc_bodies(code)
+    elsewhere = _container_programs(text)
+    return [program for program in programs(text)
+            if program not in elsewhere and not any(char.isspace() for char in program)]
+
+
+def _container_programs(code: str) -> set[str]:
+    """Programs a command runs only inside a container (after ``docker exec`` and the like)."""
+    inside: set[str] = set()
+    outside: set[str] = set()
+    pending = [code]
+    seen: set[str] = set()
+    while pending:
+        text = pending.pop(0)
+        if text in seen:
+            continue
+        seen.add(text)
+        script = parse(text)
+        for command in script.commands:
+            programs, scripts = command_programs([word.value for word in command.words])
+            in_container = False
+            for program in programs:
+                (inside if in_container else outside).add(program)
+                in_container = in_container or basename(program) in _CONTAINERS
+            pending.extend(scripts)
+        pending.extend(script.nested)
+    return inside - outside
+
+
+def _skipped(command: Entry) -> bool:
+    """A step or verify that says ``:run: never`` opts out of the static checks too."""
+    return command["kind"] in ("step", "verify") and command["run"] == "never"
+
+
+class MissingProgramRule:
+    """Shell commands calling programs that are not on the verification PATH."""
+
+    id = "missing-program"
+    description = ("Programs not found on the verification PATH and not declared "
+                   "(:requires:, runbook_external_programs).")
+
+    def check(self, runbook: Entry, commands: list[Entry], context: CheckContext
+              ) -> Iterator[tuple[str, Finding]]:
+        # No PATH given: the one this process has (what verification would use).
+        path = context.path or os.environ.get("PATH", os.defpath)
+        found: dict[str, bool] = {}
+        defined: set[str] = set()
+        for command in commands:
+            if command["language"] != "shell":
+                continue
+            # Functions the runbook defines in this command or an earlier one
+            # (even a skipped one: the reader has run it).
+            defined |= defined_names(command["code"])
+            if _skipped(command):
+                continue
+            declared = set(command.get("requires") or []) | context.external_programs
+            # Verification sends a plain curl call itself (see verify.http), as
+            # the planner knows: no curl needed for it.
+            sent = parse_curl(command["code"]) is not None
+            for program in host_programs(command["code"]):
+                if "/" in program or program in declared or program in defined \
+                        or (sent and program == "curl"):
+                    continue
+                if program not in found:
+                    found[program] = shutil.which(program, path=path) is not None
+                if not found[program]:
+                    yield command["id"], Finding(
+                        self.id, f"`{program}` is not installed where verification runs",
+                        HINT)
