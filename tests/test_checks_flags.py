@@ -109,10 +109,14 @@ STEPS = {
     "ok-curl-full-help": "curl --silent --max-time 5 http://localhost:8000/health",
     "ok-operand-first": "find . -name '*.log' -exec grep --bogus-find-owns-it {} \\;",
     "ok-builtin": "kill --signal TERM 1",
+    # An undocumented alias: date --help lists --rfc-email; date still takes it.
+    "ok-undocumented-alias": "date --rfc-2822",
     "stale-grep": "grep --no-such-flag x data.txt",
     "stale-typo": "grep --no-filenme x data.txt",
     "stale-git-stash": "git stash --no-such-option",
-    "stale-git-subcommand": "git no-such-subcommand",
+    "stale-git-subcommand": "git stats --short",
+    # Maybe a plugin (git-no-such-subcommand) that is only not installed here.
+    "ok-git-plugin": "git no-such-subcommand --flag",
     "stale-sudo": "sudo grep --bogus-after-sudo x data.txt",
     "stale-pipeline": "ps aux | grep --bogus-in-pipe x",
     "stale-nested": 'echo "$(sort --bogus-nested data.txt)"',
@@ -151,7 +155,7 @@ def backend(request: pytest.FixtureRequest) -> Backend:
 @pytest.fixture(scope="module")
 def found(index: dict[str, Any], backend: Backend, tmp_path_factory: pytest.TempPathFactory
           ) -> dict[str, list[Finding]]:
-    need("grep", "tar", "sort", "ls", "git", "ps", "curl")
+    need("grep", "tar", "sort", "ls", "git", "ps", "curl", "date")
     provider = HelpProvider(tmp_path_factory.mktemp("help-cache"), backend)
     return checks(index, provider)
 
@@ -177,9 +181,10 @@ def test_git_subcommand_options_and_subcommands(found: dict[str, list[Finding]])
     assert option.message == ("git stash has no option --no-such-option any more "
                               "(neither git stash --help-all nor git --help lists it)")
     [gone] = found["drift.stale-git-subcommand.1"]
-    assert gone.message.startswith("git has no subcommand no-such-subcommand any more "
-                                   "(git no-such-subcommand --help-all says: ")
-    assert "'no-such-subcommand' is not a git command" in gone.message
+    assert gone.message.startswith("git has no subcommand stats any more "
+                                   "(git stats --help-all says: ")
+    assert "'stats' is not a git command" in gone.message
+    assert gone.hint == "did you mean git status?"
 
 
 def test_options_go_to_the_program_that_gets_them(found: dict[str, list[Finding]]) -> None:
@@ -221,8 +226,8 @@ def test_the_disk_cache_answers_the_second_time(index: dict[str, Any], backend: 
 
 def test_the_rule_runs_from_the_cache(index: dict[str, Any], backend: Backend,
                                       found: dict[str, list[Finding]], tmp_path: Path) -> None:
-    warm = checks(index, HelpProvider(tmp_path, backend))
-    assert warm == found
+    cold = HelpProvider(tmp_path, backend)
+    assert checks(index, cold) == found and cold.runs > 0
     assert checks(index, HelpProvider(tmp_path, REFUSING)) == found
 
 
@@ -369,6 +374,22 @@ def test_a_short_help_is_completed(tmp_path: Path, bin_dir: Path) -> None:
         "r.s1.1": ["menu has no option --gamma any more (menu --help all does not list it)"]}
 
 
+def test_an_unlisted_name_the_program_holds_is_an_alias(tmp_path: Path,
+                                                         bin_dir: Path) -> None:
+    install(bin_dir, "tool", """\
+        case "$1" in
+            --help) echo "Usage: tool [--alpha]";;
+            --hidden-alias) echo "same as --alpha";;
+        esac
+        """)
+    provider = fake_provider(tmp_path, bin_dir)
+    assert provider.mentions("tool", "hidden-alias")
+    assert not provider.mentions("tool", "gone-option")
+    assert messages(checks(hand_index("tool --hidden-alias", "tool --gone-option"),
+                           provider)) == {
+        "r.s1.1": ["tool has no option --gone-option any more (tool --help does not list it)"]}
+
+
 _TOOL_HELP = """\
 Usage: tool [--verbose] <command> [<args>]
 
@@ -407,6 +428,13 @@ def test_a_subcommand_is_gone_only_when_the_program_says_so(tmp_path: Path,
     }
     assert [f.hint for f in found["r.s0.1"] + found["r.s3.1"]] == [
         "did you mean tool start?", "did you mean --force?"]
+    # A program with plugins: an unknown word may be one not installed here.
+    helped = tmp_path / "tool.txt"
+    helped.write_text(_TOOL_HELP + "\nMore commands come from plugins.\n", encoding="utf-8")
+    assert messages(checks(hand_index("tool strat", "tool zebra"),
+                           fake_provider(tmp_path / "again", bin_dir))) == {
+        "r.s0.1": ["tool has no subcommand strat any more (tool strat --help says: "
+                   "tool: unknown command 'strat')"]}
 
 
 # --------------------------------------------------------------------------- help texts
@@ -495,7 +523,7 @@ def test_off_without_a_provider_and_for_external_programs(index: dict[str, Any],
                                                           tmp_path: Path) -> None:
     assert checks(index, None) == {}
     # Programs that exist only elsewhere: the local one's help says nothing about them.
-    everything = frozenset({"grep", "git", "sort", "tar", "curl", "ls", "ps", "find"})
+    everything = frozenset({"grep", "git", "sort", "tar", "curl", "ls", "ps", "find", "date"})
     assert checks(index, HelpProvider(tmp_path, REFUSING), external_programs=everything) == {}
 
 

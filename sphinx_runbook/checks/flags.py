@@ -18,13 +18,18 @@ what it is sure of:
   ``--colorize``); ``--no-X`` when ``--X`` or ``--[no-]X`` is listed (and
   ``--X`` for a listed ``--no-X``); a prefix of a listed option (getopt-long
   abbreviations); ``--name`` for a listed ``-name`` (Go's flag package, sqlite);
+* an option the help does not list but whose name the program's file holds
+  (an undocumented alias: ``date --rfc-2822``) is left alone: the file is
+  read, not run;
 * a help that says it is incomplete ("not the full help", "for more options
   see...", ``<diff-options>``, ``--v8-options``, ``--key=value``), one that lists
   no long option at all (``ip``, ``find``), and git commands whose help leaves
   out the revision and diff options (``git log``, ``git diff``...) check nothing;
 * a subcommand is gone only when the parent's help lists commands, does not
   mention the word anywhere, and ``PROGRAM ... WORD --help`` fails saying the
-  word is unknown ("'x' is not a git command");
+  word is unknown ("'x' is not a git command"); for programs with plugins
+  (``git lfs``, ``docker compose``) only when the word is close to a command
+  they list (``git stats``), since a plugin may be missing only here;
 * programs inside containers (``docker exec``, ``kubectl exec``), wrappers'
   own options, shell builtins that are programs too (``echo``, ``kill``),
   programs that take any ``--name`` (``npm``, ``node``), functions the runbook
@@ -74,6 +79,12 @@ _SHELL_BUILTINS = frozenset({"echo", "printf", "kill", "pwd", "test", "[", "true
                              "suspend", "compgen", "complete", "caller", "ulimit", "umask"})
 #: Programs whose next program runs somewhere else (a container, a pod).
 _CONTAINERS = frozenset({"docker", "docker-compose", "podman", "kubectl"})
+#: Programs that take subcommands from plugins (``git-lfs``, docker's compose):
+#: a word they do not know may be one not installed here.
+_PLUGGABLE = frozenset({"git", "docker", "podman", "kubectl", "oc", "helm", "cargo", "gh",
+                        "az", "dotnet"})
+_PLUGINS = re.compile(r"\bplug-?ins?\b|\bextensions?\b|\bexternal commands?\b",
+                      re.IGNORECASE)
 #: Programs that take any ``--name`` (configuration keys, engine flags).
 _OPEN_ENDED = frozenset({"npm", "npx", "yarn", "pnpm", "node", "nodejs", "deno", "bun",
                          "java", "chromium", "chrome", "google-chrome", "firefox"})
@@ -235,7 +246,7 @@ def analyse(text: str, program: str, chain: tuple[str, ...] = ()) -> HelpFacts:
     single = {name for _, name in _SINGLE_LONG.findall(text) if len(name) > 1}
     long_values = set()
     for name in long:
-        pattern = re.compile(rf"(?<![\w-])--(?:\[no-?\])?{re.escape(name)}")
+        pattern = re.compile(rf"(?<![\w-])--(?:\[no-?\])?{re.escape(name)}(?![\w-])")
         ends = [text[m.end():m.end() + 40] for m in pattern.finditer(text)]
         if any(re.match(_VALUE, end) for end in ends) and not any(
                 end.startswith("[") for end in ends):
@@ -361,6 +372,8 @@ def _gone(provider: Any, program: str, level: _Level, word: str) -> Finding | No
     parent = " ".join([program, *level.chain])
     asked = " ".join([program, *outcome.arguments])
     close = difflib.get_close_matches(word, sorted(level.facts.commands), n=1, cutoff=0.6)
+    if not close and (program in _PLUGGABLE or _PLUGINS.search(level.text)):
+        return None  # a plugin not installed here (git lfs), unless it is a typo
     hint = f"did you mean {parent} {close[0]}?" if close else f"see {level.asked}"
     return Finding(RULE_ID, f"{parent} has no subcommand {word} any more ({asked} says: "
                             f"{complaint})", hint)
@@ -431,7 +444,7 @@ def _none_lists(asked: list[str]) -> str:
     return f"none of {', '.join(asked)} lists it"
 
 
-def _option_findings(program: str, scan: _Scan) -> Iterator[Finding]:
+def _option_findings(provider: Any, program: str, scan: _Scan) -> Iterator[Finding]:
     levels = scan.levels
     chain = levels[-1].chain
     if any(level.facts.incomplete for level in levels):
@@ -443,9 +456,12 @@ def _option_findings(program: str, scan: _Scan) -> Iterator[Finding]:
         return  # the help lists no long option: the program's may be single-dash ones
     shown = " ".join([program, *chain])
     asked = [level.asked for level in reversed(levels)]
+    mentions = getattr(provider, "mentions", None)
     for name in dict.fromkeys(scan.options):
         if _listed(name, scan):
             continue
+        if callable(mentions) and mentions(program, name):
+            continue  # an undocumented alias, most likely: the program still knows the name
         close = difflib.get_close_matches(name, sorted(listed), n=1, cutoff=0.6)
         hint = f"did you mean --{close[0]}?" if close else f"see {asked[0]}"
         yield Finding(RULE_ID, f"{shown} has no option --{name} any more "
@@ -528,7 +544,7 @@ class FlagDriftRule:
                 scan = _scan(provider, program, words)
                 if scan is None:
                     continue
-                for finding in [*scan.findings, *_option_findings(program, scan)]:
+                for finding in [*scan.findings, *_option_findings(provider, program, scan)]:
                     if finding.message not in reported:
                         reported.add(finding.message)
                         yield command["id"], finding

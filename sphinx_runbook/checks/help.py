@@ -24,6 +24,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import mmap
 import os
 import re
 import shutil
@@ -182,6 +183,7 @@ class HelpProvider:
         self.path = path if path is not None else _search_path()
         self.timeout = timeout
         self._memory: dict[tuple[str, tuple[str, ...]], HelpResult | None] = {}
+        self._mentioned: dict[tuple[str, str], bool] = {}
         self._lock = threading.RLock()
         #: Processes started (not answered from a cache): for tests and reports.
         self.runs = 0
@@ -211,6 +213,23 @@ class HelpProvider:
             if result is not None:
                 self._write(identity, program, subcommands, result)
             return result
+
+    def mentions(self, program: str, word: str) -> bool:
+        """Whether the program's file holds ``word``: read, never run.
+
+        Helps leave out undocumented aliases (``date --rfc-2822`` beside the
+        listed ``--rfc-email``) that the program still takes; their names stay
+        in its option table.  A file that cannot be read counts as holding it.
+        """
+        found = shutil.which(program, path=self.path) if _plain_program(program) else None
+        if found is None:
+            return False
+        identity = _program_identity(program, self.path)
+        key = (identity, word)
+        with self._lock:
+            if key not in self._mentioned:
+                self._mentioned[key] = _file_holds(Path(found).resolve(), word.encode())
+            return self._mentioned[key]
 
     # -- asking -------------------------------------------------------------
 
@@ -336,6 +355,17 @@ class HelpProvider:
 
 def _search_path() -> str:
     return os.environ.get("PATH", os.defpath)
+
+
+def _file_holds(path: Path, data: bytes) -> bool:
+    try:
+        with path.open("rb") as stream:
+            if os.fstat(stream.fileno()).st_size == 0:
+                return False
+            with mmap.mmap(stream.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
+                return mapped.find(data) != -1
+    except (OSError, ValueError):
+        return True
 
 
 def _option_count(text: str) -> int:
