@@ -142,8 +142,6 @@ def run_verification(app: Sphinx, env: BuildEnvironment) -> list[str]:
     docname_of = {runbook.id: runbook.docname for runbook in runbooks}
     findings = run_static_checks(app, env, index, docname_of) if check else {}
     if mode == "off":
-        logger.info("runbook: checked %d commands statically (runbook_execute is off)",
-                    len(index["commands"]))
         setattr(app, _RUN, Verification(rows_without_running(index, findings), None))
         return []
     try:
@@ -207,8 +205,14 @@ def write_reports(app: Sphinx, exception: Exception | None) -> None:
     if os.environ.get("GITHUB_ACTIONS") == "true":
         for line in report.github_annotations(located):
             print(line, flush=True)
-    summary = report.summarize(results)
-    logger.info("runbook: %s", report.format_summary(summary))
+    if verification.backend is None and app.config.runbook_execute == "off":
+        # Checked, not run: say what the checks found, not "46 skipped".
+        stale = sum(1 for r in results if r.stale)
+        notes = sum(1 for r in results for finding in r.checks if not finding["stale"])
+        logger.info("runbook: %d commands checked statically: %d stale, %d notes",
+                    len(results), stale, notes)
+    else:
+        logger.info("runbook: %s", report.format_summary(report.summarize(results)))
     logger.info("runbook: report in %s", outdir / report.REPORT_FILENAME)
     failing = [r for r in results if r.status in app.config.runbook_fail_on]
     if failing:
