@@ -69,6 +69,7 @@ def _context(app: Sphinx) -> CheckContext:
         sql_dialect=config.runbook_sql_dialect,
         deprecated=list(config.runbook_deprecated_commands),
         help_text=help_text,
+        cache_dir=Path(app.doctreedir) / "runbook-checks",
     )
 
 

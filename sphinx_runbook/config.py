@@ -17,6 +17,7 @@ from sphinx.application import Sphinx
 from sphinx.config import Config
 
 from .analysis.safety import LEVELS, rule_from_config
+from .checks.rules import RULE_IDS
 from .verify.results import STATUSES
 from .verify.settings import EXECUTE_MODES, SANDBOX_CHOICES, Profile, Service
 from .verify.shell import Limits
@@ -32,6 +33,8 @@ class Setting:
     help: str
     #: Raises ValueError with a message for the author.
     check: Callable[[Any], None]
+    #: Types Sphinx accepts besides the default's (else it warns about the type).
+    types: tuple[type, ...] = ()
 
 
 def _check_placeholders(value: Any) -> None:
@@ -119,6 +122,13 @@ def _check_deprecated(value: Any) -> None:
         unknown = set(entry) - allowed
         if unknown:
             raise ValueError(f"{entry['program']!r} has unknown keys {sorted(unknown)}")
+
+
+def _check_rule_ids(value: Any) -> None:
+    _check_string_list(value)
+    unknown = [rule for rule in value if rule not in RULE_IDS]
+    if unknown:
+        raise ValueError(f"unknown check rules {unknown} (rules: {', '.join(RULE_IDS)})")
 
 
 def _check_bool(value: Any) -> None:
@@ -231,10 +241,11 @@ SETTINGS: tuple[Setting, ...] = (
             "runbook-cache beside the doctrees.", _check_string),
     Setting("runbook_check", "auto", "",
             "Run the static checks: True, False, or 'auto' (the default: when "
-            "runbook_execute is on). sphinx-runbook check runs them alone.", _check_switch),
+            "runbook_execute is on). sphinx-runbook check runs them alone.", _check_switch,
+            (str, bool)),
     Setting("runbook_checks_disabled", [], "",
             "Ids of static check rules to turn off for the whole project.",
-            _check_string_list),
+            _check_rule_ids),
     Setting("runbook_project_root", "", "",
             "The repository the runbooks describe, relative to conf.py: the "
             "dangling-reference check looks for scripts, make targets, npm scripts, nox "
@@ -259,7 +270,11 @@ SETTINGS: tuple[Setting, ...] = (
 
 def register(app: Sphinx) -> None:
     for setting in SETTINGS:
-        app.add_config_value(setting.name, setting.default, setting.rebuild)
+        if setting.types:
+            app.add_config_value(setting.name, setting.default, setting.rebuild,
+                                 types=setting.types)
+        else:
+            app.add_config_value(setting.name, setting.default, setting.rebuild)
     app.connect("config-inited", validate)
 
 

@@ -19,6 +19,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from .checks.rules import RULE_IDS
+
 
 class OptionError(ValueError):
     """An option value the author has to fix."""
@@ -211,6 +213,8 @@ def ignored_checks(value: str | None) -> dict[str, str]:
         match = _IGNORED_CHECK_RE.match(item)
         if not match:
             raise OptionError(f"{item.strip()!r} is not 'rule-id' or 'rule-id (reason)'")
+        if match[1] not in RULE_IDS:
+            raise OptionError(f"{match[1]!r} is not a check rule (rules: {', '.join(RULE_IDS)})")
         result[match[1]] = (match[2] or "").strip()
     if not result:
         raise OptionError("needs at least one rule id")

@@ -2,7 +2,9 @@
 
 - ``schema-reference``: every object of runbook-index.json from the shipped schema;
 - ``settings-reference``: the ``runbook_*`` settings of ``conf.py``;
-- ``export-example``: an exporter's real output for the example index.
+- ``export-example``: an exporter's real output for the example index;
+- ``check-rules``: the static check rules, in the order they report;
+- ``deprecations-reference``: the built-in table of the ``deprecated`` rule.
 
 Generated, so the documentation cannot drift from what the code does.
 """
@@ -11,14 +13,18 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from pathlib import Path
 from typing import Any, ClassVar
 
 from docutils import nodes
 from docutils.parsers.rst import directives
+from sphinx import addnodes
 from sphinx.application import Sphinx
 from sphinx.util.docutils import SphinxDirective
 
+from sphinx_runbook.checks.deprecated import BUILTIN_DEPRECATIONS
+from sphinx_runbook.checks.rules import all_rules
 from sphinx_runbook.config import SETTINGS
 from sphinx_runbook.export import get_exporter
 from sphinx_runbook.index import load_schema
@@ -113,8 +119,62 @@ class ExportExample(SphinxDirective):
         return [block]
 
 
+def _with_code(text: str) -> nodes.paragraph:
+    """A paragraph where `backquoted` parts and options (``--name``) are inline code.
+
+    (As plain text, Sphinx's smart quotes would turn ``--`` into a dash.)
+    """
+    paragraph = nodes.paragraph()
+    for position, part in enumerate(text.split("`")):
+        if position % 2:
+            paragraph += nodes.literal(part, part)
+            continue
+        for piece in re.split(r"(--[\w=.-]+)", part):
+            if piece:
+                paragraph += nodes.literal(piece, piece) if piece.startswith("--") \
+                    else nodes.Text(piece)
+    return paragraph
+
+
+class CheckRules(SphinxDirective):
+    """The rules of ``all_rules()``: id (linked to its section ``check-<id>``), description.
+
+    The link is a ``:ref:``: a rule without a section on the page fails a -W build.
+    """
+
+    def run(self) -> list[nodes.Node]:
+        rows: list[list[nodes.Node | str]] = []
+        for rule in all_rules():
+            link = addnodes.pending_xref("", refdomain="std", reftype="ref",
+                                         reftarget=f"check-{rule.id}", refexplicit=True,
+                                         refwarn=True, refdoc=self.env.docname)
+            link += nodes.literal(rule.id, rule.id)
+            paragraph = nodes.paragraph()
+            paragraph += link
+            rows.append([paragraph, rule.description])
+        return [_table(["Rule", "What it finds"], rows, [22, 78])]
+
+
+class DeprecationsReference(SphinxDirective):
+    """The built-in deprecations: the call, what replaces it, why, and who says so."""
+
+    def run(self) -> list[nodes.Node]:
+        rows: list[list[nodes.Node | str]] = []
+        for entry in BUILTIN_DEPRECATIONS:
+            if entry.source.startswith(("http://", "https://")):
+                source = nodes.paragraph()
+                source += nodes.reference(entry.source, entry.source, refuri=entry.source)
+            else:
+                source = nodes.paragraph(entry.source, entry.source)
+            rows.append([nodes.literal(entry.call, entry.call), _with_code(entry.replacement),
+                         _with_code(entry.reason), source])
+        return [_table(["Call", "Use instead", "Why", "Source"], rows, [16, 30, 30, 24])]
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
     app.add_directive("schema-reference", SchemaReference)
     app.add_directive("settings-reference", SettingsReference)
     app.add_directive("export-example", ExportExample)
+    app.add_directive("check-rules", CheckRules)
+    app.add_directive("deprecations-reference", DeprecationsReference)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

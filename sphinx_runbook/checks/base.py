@@ -50,6 +50,9 @@ class CheckContext:
     #: Runs ``PROGRAM [SUBCOMMAND] --help`` in the sandbox, cached; None: the
     #: flag-drift rule is off.
     help_text: Any = None
+    #: Where rules may keep what they learnt between builds (verdicts of
+    #: parsers, keyed by what decides them); None: nothing is kept.
+    cache_dir: Path | None = None
 
 
 class Rule(Protocol):

@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 from ..analysis.shell import basename, command_programs, parse, programs, without_heredoc_bodies
 from ..verify.http import parse_curl
@@ -39,17 +39,26 @@ def defined_names(code: str) -> set[str]:
     return {name for pattern in _DEFINITIONS for name in pattern.findall(code)}
 
 
-def host_programs(code: str) -> list[str]:
+#: Stands for a placeholder the reader fills in: never a program to look for.
+_FILLED_IN = "__placeholder__"
+
+
+def host_programs(code: str, placeholders: Sequence[str] = ()) -> list[str]:
     """The programs a shell command calls where it runs, in order.
 
     Read again from the text rather than taken from the index's ``programs``:
     here-document bodies are data (an apostrophe in one must not make a
     "program" of the rest), and what runs in a container is the container's.
+    Placeholders (``<cli> status``) are taken out first: ``<`` would read as a
+    redirection and make a program of the next word.
     """
+    for token in sorted(placeholders, key=len, reverse=True):
+        code = code.replace(token, _FILLED_IN)
     text = without_heredoc_bodies(code)
     elsewhere = _container_programs(text)
     return [program for program in programs(text)
-            if program not in elsewhere and not any(char.isspace() for char in program)]
+            if program not in elsewhere and _FILLED_IN not in program
+            and not any(char.isspace() for char in program)]
 
 
 def _container_programs(code: str) -> set[str]:
@@ -105,7 +114,8 @@ class MissingProgramRule:
             # Verification sends a plain curl call itself (see verify.http), as
             # the planner knows: no curl needed for it.
             sent = parse_curl(command["code"]) is not None
-            for program in host_programs(command["code"]):
+            tokens = [p["token"] for p in command["placeholders"] if p["syntax"] != "variable"]
+            for program in host_programs(command["code"], tokens):
                 if "/" in program or program in declared or program in defined \
                         or (sent and program == "curl"):
                     continue

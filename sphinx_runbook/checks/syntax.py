@@ -12,6 +12,7 @@ check off instead of failing.
 from __future__ import annotations
 
 import ast
+import hashlib
 import importlib
 import json
 import logging
@@ -25,7 +26,8 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from pathlib import Path
+from typing import Any, ClassVar
 
 from .base import CheckContext, Entry, Finding
 
@@ -122,6 +124,65 @@ def _bash_error(code: str) -> _Error | None:
             return _Error(_clamp(int(match.group(1)), code), match.group(2))
     message = completed.stderr.strip().splitlines()
     return _Error(1, message[0] if message else f"bash -n exited {completed.returncode}")
+
+
+_UNKNOWN: Any = object()
+
+
+class _BashVerdicts:
+    """``bash -n`` verdicts by command text, in a JSON file per bash binary."""
+
+    _open: ClassVar[dict[Path, _BashVerdicts]] = {}
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self.verdicts: dict[str, list[Any] | None] = {}
+        if path is not None:
+            try:
+                self.verdicts = json.loads(path.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                self.verdicts = {}
+
+    @classmethod
+    def of(cls, cache_dir: Path | None, bash: str) -> _BashVerdicts:
+        if cache_dir is None:
+            return cls(None)
+        try:
+            stat = Path(bash).resolve().stat()
+        except OSError:
+            return cls(None)
+        identity = hashlib.sha256(
+            f"{Path(bash).resolve()}:{stat.st_size}:{stat.st_mtime_ns}".encode()).hexdigest()
+        path = cache_dir / f"bash-syntax-{identity[:16]}.json"
+        if path not in cls._open:
+            cls._open[path] = cls(path)
+        return cls._open[path]
+
+    @staticmethod
+    def _key(text: str) -> str:
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    def get(self, text: str) -> _Error | None:
+        key = self._key(text)
+        if key not in self.verdicts:
+            return _UNKNOWN  # type: ignore[no-any-return]
+        verdict = self.verdicts[key]
+        return None if verdict is None else _Error(int(verdict[0]), str(verdict[1]))
+
+    def update(self, found: dict[str, _Error | None]) -> None:
+        if not found:
+            return
+        for text, error in found.items():
+            self.verdicts[self._key(text)] = None if error is None else [error.line,
+                                                                         error.message]
+        if self.path is not None:
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                temporary = self.path.with_suffix(f".{os.getpid()}.tmp")
+                temporary.write_text(json.dumps(self.verdicts), encoding="utf-8")
+                temporary.replace(self.path)
+            except OSError:
+                pass  # a cache that cannot be written is only slower
 
 
 # -- python ---------------------------------------------------------------------
@@ -318,7 +379,7 @@ class SyntaxRule:
     def check(self, runbook: Entry, commands: list[Entry], context: CheckContext
               ) -> Iterator[tuple[str, Finding]]:
         checked = [command for command in commands if not _skipped(command)]
-        shell_errors = self._shell_errors(checked)
+        shell_errors = self._shell_errors(checked, context.cache_dir)
         for command in checked:
             language = command["language"]
             if language == "shell":
@@ -352,21 +413,31 @@ class SyntaxRule:
         return Finding(self.id, f"{language} syntax error on line {error.line} of the "
                                 f"command: {error.message}", hint)
 
-    def _shell_errors(self, commands: list[Entry]) -> dict[str, _Error | None]:
-        """``bash -n`` on each shell command, several at a time (each is a process)."""
-        if shutil.which("bash") is None:
+    def _shell_errors(self, commands: list[Entry], cache_dir: Path | None
+                      ) -> dict[str, _Error | None]:
+        """``bash -n`` on each shell command, several at a time (each is a process).
+
+        Verdicts are kept on disk per bash binary: a build that re-verifies
+        an unchanged site must not start a process per command again.
+        """
+        bash = shutil.which("bash")
+        if bash is None:
             return {}
         texts = {command["id"]: _substitute(command["code"], _reader_tokens(command), "x")
                  for command in commands
                  if command["language"] == "shell" and command["lexer"].lower() in _BASH_LEXERS
                  and command["code"].strip()}
-        unique = list(dict.fromkeys(texts.values()))
-        if len(unique) > 1:
-            with ThreadPoolExecutor(max_workers=min(8, len(unique))) as pool:
-                errors = dict(zip(unique, pool.map(_bash_error, unique), strict=True))
+        known = _BashVerdicts.of(cache_dir, bash)
+        errors = {text: known.get(text) for text in dict.fromkeys(texts.values())}
+        unknown = [text for text, verdict in errors.items() if verdict is _UNKNOWN]
+        if len(unknown) > 1:
+            with ThreadPoolExecutor(max_workers=min(8, len(unknown))) as pool:
+                errors.update(zip(unknown, pool.map(_bash_error, unknown), strict=True))
         else:
-            errors = {text: _bash_error(text) for text in unique}
-        return {command_id: errors[text] for command_id, text in texts.items()}
+            errors.update((text, _bash_error(text)) for text in unknown)
+        known.update({text: errors[text] for text in unknown})
+        return {command_id: errors[text]
+                for command_id, text in texts.items()}
 
     def _python(self, command: Entry) -> _Error | None:
         code = _without_ipython(command["code"])
