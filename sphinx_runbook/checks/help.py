@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from ..atomic import write_text_atomically
-from ..verify.cache import _program_identity
+from ..verify.cache import program_identity
 from ..verify.process import run_process
 from ..verify.sandbox import Backend, worker_environment
 from ..verify.settings import FIXED_ENVIRONMENT
@@ -197,7 +197,7 @@ class HelpProvider:
         subcommands = tuple(subcommands)
         if not _plain_program(program) or program in NEVER_RUN:
             return None
-        identity = _program_identity(program, self.path)
+        identity = program_identity(program, self.path)
         if identity == "missing":
             return None
         key = (identity, subcommands)
@@ -224,7 +224,7 @@ class HelpProvider:
         found = shutil.which(program, path=self.path) if _plain_program(program) else None
         if found is None:
             return False
-        identity = _program_identity(program, self.path)
+        identity = program_identity(program, self.path)
         key = (identity, word)
         with self._lock:
             if key not in self._mentioned:

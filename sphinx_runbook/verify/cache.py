@@ -29,7 +29,8 @@ from .settings import Settings
 _PLACE = ("source", "line")
 
 
-def _program_identity(program: str, path: str) -> str:
+def program_identity(program: str, path: str) -> str:
+    """A program's version, as far as caches care: resolved path, size, mtime."""
     found = shutil.which(program, path=path)
     if found is None:
         return "missing"
@@ -40,8 +41,17 @@ def _program_identity(program: str, path: str) -> str:
     return f"{Path(found).resolve()}:{stat.st_size}:{stat.st_mtime_ns}"
 
 
+def _identity(program: str, path: str, known: dict[str, str]) -> str:
+    if program not in known:
+        known[program] = program_identity(program, path)
+    return known[program]
+
+
 def runbook_key(plan: RunbookPlan, settings: Settings, *, backend: str, path: str,
-                programs: list[str], thorough: bool) -> str:
+                programs: list[str], thorough: bool,
+                identities: dict[str, str] | None = None) -> str:
+    """The cache key of a runbook; ``identities`` memoises program lookups across runbooks."""
+    known = {} if identities is None else identities
     commands = []
     for command in plan.commands:
         entry = dataclasses.asdict(command)
@@ -59,7 +69,7 @@ def runbook_key(plan: RunbookPlan, settings: Settings, *, backend: str, path: st
                          for name in plan.services},
             "kernels": settings.kernels, "limits": dataclasses.asdict(settings.limits),
             "output_cap": settings.output_cap, "backend": backend, "network": plan.network,
-            "programs": {program: _program_identity(program, path) for program in wanted},
+            "programs": {program: _identity(program, path, known) for program in wanted},
         })
     text = json.dumps(material, sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256(text.encode()).hexdigest()

@@ -159,6 +159,7 @@ def verify(index: dict[str, Any], settings: Settings, *, cache: ResultCache | No
     for command in index["commands"]:
         programs.setdefault(command["runbook"], []).extend(command["programs"])
     keys: dict[str, str] = {}
+    identities: dict[str, str] = {}
     pending: list[RunbookPlan] = []
     for plan in plans:
         if not plan.runnable:
@@ -169,7 +170,8 @@ def verify(index: dict[str, Any], settings: Settings, *, cache: ResultCache | No
         if cache is not None and settings.execute in ("auto", "cache"):
             keys[plan.id] = runbook_key(plan, settings, backend=backend_name, path=path,
                                         programs=programs.get(plan.id, []),
-                                        thorough=settings.execute == "cache")
+                                        thorough=settings.execute == "cache",
+                                        identities=identities)
             hit = cache.get(keys[plan.id], plan)
             if hit is not None:
                 by_runbook[plan.id] = hit

@@ -63,7 +63,17 @@ def ordered(results: Iterable[CommandResult]) -> list[CommandResult]:
     merged) are ordered by their JSON text, so the order never depends on the
     order results arrived in, e.g. from parallel workers.
     """
-    return sorted(results, key=lambda result: (*_sort_key(result), _tiebreak(result)))
+    rows = sorted(results, key=_sort_key)
+    # The JSON text is costly: only rows that tie on the key need it.
+    start = 0
+    while start < len(rows):
+        end = start + 1
+        while end < len(rows) and _sort_key(rows[end]) == _sort_key(rows[start]):
+            end += 1
+        if end - start > 1:
+            rows[start:end] = sorted(rows[start:end], key=_tiebreak)
+        start = end
+    return rows
 
 
 def _tiebreak(result: CommandResult) -> str:

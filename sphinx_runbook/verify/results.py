@@ -97,9 +97,17 @@ class CommandResult:
         return self.status in STALE
 
     def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        # Not dataclasses.asdict: it deep-copies every value, and reports hold
+        # thousands of rows.  The containers are copied; what they hold is plain.
+        data = {name: getattr(self, name) for name in _FIELDS}
+        data["extra"] = dict(self.extra)
+        data["checks"] = [dict(finding) for finding in self.checks]
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> CommandResult:
         names = {f.name for f in dataclasses.fields(cls)}
         return cls(**{key: value for key, value in data.items() if key in names})
+
+
+_FIELDS = tuple(field.name for field in dataclasses.fields(CommandResult))
