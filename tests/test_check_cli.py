@@ -73,7 +73,9 @@ def _tree(tmp_path: Path, runbook: str) -> Path:
     docs.mkdir()
     (docs / "conf.py").write_text(
         'extensions = ["myst_parser", "sphinx_runbook"]\n'
-        'runbook_project_root = ".."\nrunbook_sandbox = "process"\n', encoding="utf-8")
+        'runbook_project_root = ".."\nrunbook_sandbox = "process"\n'
+        # Sphinx 7 does not show warning types unless asked.
+        'show_warning_types = True\n', encoding="utf-8")
     (docs / "index.md").write_text(runbook, encoding="utf-8")
     return docs
 
