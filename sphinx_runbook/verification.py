@@ -181,10 +181,11 @@ def run_verification(app: Sphinx, env: BuildEnvironment) -> list[str]:
     return sorted(touched | listing_docs(env))
 
 
-def _from_cwd(result: CommandResult, srcdir: Path) -> CommandResult:
-    path = (srcdir / result.source).resolve()
+def _from_cwd(result: CommandResult, srcdir: Path, cwd: Path) -> CommandResult:
+    """``srcdir`` and ``cwd`` resolved once by the caller: thousands of rows."""
+    path = srcdir / result.source
     try:
-        source = path.relative_to(Path.cwd().resolve()).as_posix()
+        source = path.relative_to(cwd).as_posix()
     except ValueError:
         source = str(path)
     return dataclasses.replace(result, source=source)
@@ -200,7 +201,8 @@ def write_reports(app: Sphinx, exception: Exception | None) -> None:
     report.write_jsonl(results, outdir / report.REPORT_FILENAME)
     # CI tools attach results to files of the repository: paths from where
     # the build runs (the checkout), not from the Sphinx source directory.
-    located = [_from_cwd(result, Path(app.srcdir)) for result in results]
+    srcdir, cwd = Path(app.srcdir).resolve(), Path.cwd().resolve()
+    located = [_from_cwd(result, srcdir, cwd) for result in results]
     report.write_junit(located, outdir / report.JUNIT_FILENAME)
     if os.environ.get("GITHUB_ACTIONS") == "true":
         for line in report.github_annotations(located):

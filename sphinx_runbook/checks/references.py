@@ -475,6 +475,8 @@ class DanglingReferenceRule:
     id = RULE
     description = ("A command refers to a file, make target, npm script, nox session, "
                    "alembic configuration or compose service the project no longer has.")
+    #: Its findings depend on the project's files, not only on the commands.
+    cacheable = False
 
     def check(self, runbook: Entry, commands: list[Entry], context: CheckContext
               ) -> Iterator[tuple[str, Finding]]:

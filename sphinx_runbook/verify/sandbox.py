@@ -121,9 +121,14 @@ def worker_environment() -> dict[str, str]:
     return {DROP_VARIABLE: str(UNPRIVILEGED)} if os.geteuid() == 0 else {}
 
 
-# The probe starts Python the way the worker does, dropping privileges too.
-_PROBE = ("import os, sys; sys.path[:0] = {path!r}; "
-          "from sphinx_runbook.verify.process import drop_privileges; drop_privileges()")
+# The probe starts the worker's Python in the sandbox and, as root, drops
+# privileges the way the worker does; -S (no site) keeps it to a few ms.
+_PROBE = ("import os\n"
+          "uid = os.environ.get({variable!r})\n"
+          "if uid:\n"
+          "    os.setgroups([]); os.setresgid(int(uid), int(uid), int(uid))\n"
+          "    os.setresuid(int(uid), int(uid), int(uid))\n"
+          "    assert os.getuid() != 0\n")
 
 
 @functools.cache
@@ -133,8 +138,8 @@ def _probe_bwrap() -> str | None:
         return "bubblewrap (bwrap) is not installed"
     try:
         result = subprocess.run(
-            [*_bwrap_arguments(network=False), "--", sys.executable, "-c",
-             _PROBE.format(path=[p for p in sys.path if p])],
+            [*_bwrap_arguments(network=False), "--", sys.executable, "-S", "-c",
+             _PROBE.format(variable=DROP_VARIABLE)],
             capture_output=True, text=True, timeout=30,
             env={"PATH": os.environ.get("PATH", ""), **worker_environment()})
     except (OSError, subprocess.TimeoutExpired) as error:
