@@ -71,6 +71,11 @@ class Rule(Protocol):
         ...
 
 
+def opted_out(command: Entry) -> bool:
+    """A step or verify that says ``:run: never`` opts out of the static checks too."""
+    return command.get("kind") in ("step", "verify") and command.get("run") == "never"
+
+
 def _ignored(command: Entry) -> dict[str, str]:
     ignored: dict[str, str] = command.get("ignore_checks") or {}
     return ignored

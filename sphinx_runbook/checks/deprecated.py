@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..analysis.shell import basename, command_programs, parse, without_heredoc_bodies
-from .base import CheckContext, Entry, Finding
+from .base import CheckContext, Entry, Finding, opted_out
 
 _PYTHON = re.compile(r"^python[\d.]*$")
 
@@ -229,10 +229,6 @@ def calls(text: str) -> Iterator[tuple[str, list[str]]]:
         pending.extend(script.nested)
 
 
-def _skipped(command: Entry) -> bool:
-    """A step or verify that says ``:run: never`` opts out of the static checks too."""
-    return command["kind"] in ("step", "verify") and command["run"] == "never"
-
 
 class DeprecatedRule:
     """Shell commands that call a deprecated, renamed or removed program."""
@@ -247,7 +243,7 @@ class DeprecatedRule:
         if not table:
             return
         for command in commands:
-            if command["language"] != "shell" or _skipped(command):
+            if command["language"] != "shell" or opted_out(command):
                 continue
             reported: set[tuple[str, str | None]] = set()
             for program, arguments in calls(command["code"]):

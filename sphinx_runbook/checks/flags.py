@@ -61,7 +61,7 @@ from ..analysis.shell import (
     parse,
     without_heredoc_bodies,
 )
-from .base import CheckContext, Entry, Finding
+from .base import CheckContext, Entry, Finding, opted_out
 from .help import unknown_word
 from .programs import defined_names
 
@@ -534,7 +534,7 @@ class FlagDriftRule:
                 continue
             code = str(command.get("code", ""))
             defined |= defined_names(code)
-            if command.get("kind") in ("step", "verify") and command.get("run") == "never":
+            if opted_out(command):
                 continue
             reported: set[str] = set()
             for program, words in _checked_commands(code):

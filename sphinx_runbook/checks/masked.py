@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from ..analysis.shell import Word, basename, tokenize, without_heredoc_bodies
-from .base import CheckContext, Entry, Finding
+from .base import CheckContext, Entry, Finding, opted_out
 
 _CONNECTORS = frozenset({"&&", "||", ";;", "|&", "|", ";", "&", "\n"})
 #: Words that open a block when they start a command, and what closes each.
@@ -219,10 +219,6 @@ def _turns_errexit(arguments: list[str], *, on: bool) -> bool:
     return False
 
 
-def _skipped(command: Entry) -> bool:
-    """A step or verify that says ``:run: never`` opts out of the static checks too."""
-    return command["kind"] in ("step", "verify") and command["run"] == "never"
-
 
 class MaskedFailureRule:
     """Verify blocks whose shell commands cannot fail."""
@@ -236,7 +232,7 @@ class MaskedFailureRule:
         for command in commands:
             # Only verifications: a step may well tolerate a failure (rm -f x || true).
             if command["kind"] != "verify" or command["language"] != "shell" \
-                    or _skipped(command):
+                    or opted_out(command):
                 continue
             for construct in masking_constructs(command["code"]):
                 yield command["id"], Finding(

@@ -19,7 +19,7 @@ from collections.abc import Iterator, Sequence
 
 from ..analysis.shell import basename, command_programs, parse, programs, without_heredoc_bodies
 from ..verify.http import parse_curl
-from .base import CheckContext, Entry, Finding
+from .base import CheckContext, Entry, Finding, opted_out
 
 #: ``name() {``, ``function name``, ``alias name=``: names a runbook defines itself.
 _DEFINITIONS = (
@@ -84,10 +84,6 @@ def _container_programs(code: str) -> set[str]:
     return inside - outside
 
 
-def _skipped(command: Entry) -> bool:
-    """A step or verify that says ``:run: never`` opts out of the static checks too."""
-    return command["kind"] in ("step", "verify") and command["run"] == "never"
-
 
 class MissingProgramRule:
     """Shell commands calling programs that are not on the verification PATH."""
@@ -108,7 +104,7 @@ class MissingProgramRule:
             # Functions the runbook defines in this command or an earlier one
             # (even a skipped one: the reader has run it).
             defined |= defined_names(command["code"])
-            if _skipped(command):
+            if opted_out(command):
                 continue
             declared = set(command.get("requires") or []) | context.external_programs
             # Verification sends a plain curl call itself (see verify.http), as

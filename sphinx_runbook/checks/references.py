@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..analysis.shell import Word, assigned_variables, basename, command_programs
-from .base import CheckContext, Entry, Finding
+from .base import CheckContext, Entry, Finding, opted_out
 from .references_project import MAKEFILE_NAMES, Project
 from .references_shell import CLOSE, OPEN, Args, Segment, Spec, parse_args, segments, spec
 
@@ -416,10 +416,6 @@ _YARN_BUILTINS = frozenset({
 })
 
 
-def _skipped(command: Entry) -> bool:
-    """A step or verify that says ``:run: never`` opts out of the static checks too."""
-    return command.get("kind") in ("step", "verify") and command.get("run") == "never"
-
 
 def _literal(text: str) -> bool:
     """One plain word: no expansion, pattern, placeholder or odd character."""
@@ -528,7 +524,7 @@ class _Session:
             if command.get("language") not in _INERT_LANGUAGES:
                 self.wild.add(self.root)  # a Python command may write files
             return []
-        self.report = not _skipped(command)
+        self.report = not opted_out(command)
         self.placeholders = [str(p.get("token")) for p in command.get("placeholders") or []
                              if p.get("token")]
         # ``{{ name }}`` and ``<a b>`` are split into words by the shell: their parts too.

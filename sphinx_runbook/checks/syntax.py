@@ -29,7 +29,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, ClassVar
 
-from .base import CheckContext, Entry, Finding
+from .base import CheckContext, Entry, Finding, opted_out
 
 #: Shell lexers whose grammar is bash's (zsh is not: ``bash -n`` would reject it).
 _BASH_LEXERS = frozenset({"bash", "sh", "shell", "console", "shell-session", "sh-session",
@@ -364,10 +364,6 @@ def _yaml_error(yaml: Any) -> Callable[[str], _Error | None]:
 
 # -- the rule -------------------------------------------------------------------
 
-def _skipped(command: Entry) -> bool:
-    """A step or verify that says ``:run: never`` opts out of the static checks too."""
-    return command["kind"] in ("step", "verify") and command["run"] == "never"
-
 
 class SyntaxRule:
     """Commands their own language's parser rejects."""
@@ -378,7 +374,7 @@ class SyntaxRule:
 
     def check(self, runbook: Entry, commands: list[Entry], context: CheckContext
               ) -> Iterator[tuple[str, Finding]]:
-        checked = [command for command in commands if not _skipped(command)]
+        checked = [command for command in commands if not opted_out(command)]
         shell_errors = self._shell_errors(checked, context.cache_dir)
         for command in checked:
             language = command["language"]
