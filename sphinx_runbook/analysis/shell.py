@@ -11,7 +11,7 @@ fails: text it cannot make sense of yields fewer answers, not an error.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -424,23 +424,34 @@ def command_programs(words: list[str]) -> tuple[list[str], list[str]]:
     return programs, scripts
 
 
-def programs(text: str) -> list[str]:
-    """Every program a shell command calls, in order of appearance, without repeats."""
-    found: list[str] = []
+def walk(text: str, follow: Callable[[list[str]], bool] | None = None
+         ) -> Iterator[tuple[SimpleCommand, list[str]]]:
+    """Every simple command of a script, with the programs it calls.
+
+    Also the commands of the scripts it runs (``$(...)``, backticks, ``bash
+    -c``), each script once; ``follow(programs)`` says whether to read a
+    command's ``bash -c`` scripts (not when they run in a container, say).
+    """
     pending = [text]
-    seen_scripts: set[str] = set()
+    seen: set[str] = set()
     while pending:
         script_text = pending.pop(0)
-        if script_text in seen_scripts:
+        if script_text in seen:
             continue
-        seen_scripts.add(script_text)
+        seen.add(script_text)
         script = parse(script_text)
         for command in script.commands:
             names, scripts = command_programs([word.value for word in command.words])
-            found.extend(name for name in names
-                         if name and not name.startswith("$") and name not in BUILTINS)
-            pending.extend(scripts)
+            yield command, names
+            if follow is None or follow(names):
+                pending.extend(scripts)
         pending.extend(script.nested)
+
+
+def programs(text: str) -> list[str]:
+    """Every program a shell command calls, in order of appearance, without repeats."""
+    found = [name for _, names in walk(text) for name in names
+             if name and not name.startswith("$") and name not in BUILTINS]
     return list(dict.fromkeys(found))
 
 

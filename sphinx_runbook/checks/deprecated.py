@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ..analysis.shell import basename, command_programs, parse, without_heredoc_bodies
+from ..analysis.shell import basename, walk, without_heredoc_bodies
 from .base import CheckContext, Entry, Finding, opted_out
 
 _PYTHON = re.compile(r"^python[\d.]*$")
@@ -198,35 +198,24 @@ def calls(text: str) -> Iterator[tuple[str, list[str]]]:
     Wrappers count as calls too (``sudo``), and so does what they run; scripts in
     ``$(...)``, backticks and ``bash -c`` are read as well.
     """
-    pending = [without_heredoc_bodies(text)]
-    seen: set[str] = set()
-    while pending:
-        script_text = pending.pop(0)
-        if script_text in seen:
-            continue
-        seen.add(script_text)
-        script = parse(script_text)
-        for command in script.commands:
-            words = [word.value for word in command.words]
-            programs, scripts = command_programs(words)
-            start = 0
-            for program in programs:
-                # command_programs returns words of the command, in order.
-                try:
-                    position = words.index(program, start)
-                except ValueError:
-                    break
-                start = position + 1
-                arguments = words[start:]
-                if _PYTHON.match(basename(program)) and arguments[:1] == ["-m"] \
-                        and len(arguments) > 1:
-                    # python -m pip: the module is the program.
-                    yield program, []
-                    yield arguments[1], arguments[2:]
-                    continue
-                yield program, arguments
-            pending.extend(scripts)
-        pending.extend(script.nested)
+    for command, programs in walk(without_heredoc_bodies(text)):
+        words = [word.value for word in command.words]
+        start = 0
+        for program in programs:
+            # command_programs returns words of the command, in order.
+            try:
+                position = words.index(program, start)
+            except ValueError:
+                break
+            start = position + 1
+            arguments = words[start:]
+            if _PYTHON.match(basename(program)) and arguments[:1] == ["-m"] \
+                    and len(arguments) > 1:
+                # python -m pip: the module is the program.
+                yield program, []
+                yield arguments[1], arguments[2:]
+                continue
+            yield program, arguments
 
 
 

@@ -57,8 +57,7 @@ from ..analysis.shell import (
     BUILTINS,
     Word,
     basename,
-    command_programs,
-    parse,
+    walk,
     without_heredoc_bodies,
 )
 from .base import CheckContext, Entry, Finding, opted_out
@@ -483,30 +482,20 @@ def _checked_commands(code: str) -> Iterator[tuple[str, list[Word]]]:
     Through wrappers (``sudo grep``: grep), into ``$(...)`` and ``bash -c``
     scripts; for ``docker exec ... prog`` the container tool, not ``prog``.
     """
-    pending = [without_heredoc_bodies(code)]
-    seen: set[str] = set()
-    while pending:
-        text = pending.pop(0)
-        if text in seen:
+    def outside_containers(programs: list[str]) -> bool:
+        return not any(basename(name) in _CONTAINERS for name in programs)
+
+    for command, programs in walk(without_heredoc_bodies(code), follow=outside_containers):
+        if not programs:
             continue
-        seen.add(text)
-        script = parse(text)
-        pending.extend(script.nested)
-        for command in script.commands:
-            words = command.words
-            programs, scripts = command_programs([word.value for word in words])
-            if not programs:
-                continue
-            which = next((number for number, name in enumerate(programs)
-                          if basename(name) in _CONTAINERS), None)
-            if which is None:
-                which = len(programs) - 1
-                pending.extend(scripts)
-            start = _position(words, programs, which)
-            end = _position(words, programs, which + 1) if which + 1 < len(programs) \
-                else len(words)
-            if start < len(words):
-                yield words[start].value, words[start + 1:end]
+        words = command.words
+        which = next((number for number, name in enumerate(programs)
+                      if basename(name) in _CONTAINERS), len(programs) - 1)
+        start = _position(words, programs, which)
+        end = _position(words, programs, which + 1) if which + 1 < len(programs) \
+            else len(words)
+        if start < len(words):
+            yield words[start].value, words[start + 1:end]
 
 
 def _checkable(program: str) -> bool:

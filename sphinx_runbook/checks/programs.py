@@ -17,7 +17,12 @@ import re
 import shutil
 from collections.abc import Iterator, Sequence
 
-from ..analysis.shell import basename, command_programs, parse, programs, without_heredoc_bodies
+from ..analysis.shell import (
+    basename,
+    programs,
+    walk,
+    without_heredoc_bodies,
+)
 from ..verify.http import parse_curl
 from .base import CheckContext, Entry, Finding, opted_out
 
@@ -65,22 +70,11 @@ def _container_programs(code: str) -> set[str]:
     """Programs a command runs only inside a container (after ``docker exec`` and the like)."""
     inside: set[str] = set()
     outside: set[str] = set()
-    pending = [code]
-    seen: set[str] = set()
-    while pending:
-        text = pending.pop(0)
-        if text in seen:
-            continue
-        seen.add(text)
-        script = parse(text)
-        for command in script.commands:
-            programs, scripts = command_programs([word.value for word in command.words])
-            in_container = False
-            for program in programs:
-                (inside if in_container else outside).add(program)
-                in_container = in_container or basename(program) in _CONTAINERS
-            pending.extend(scripts)
-        pending.extend(script.nested)
+    for _, called in walk(code):
+        in_container = False
+        for program in called:
+            (inside if in_container else outside).add(program)
+            in_container = in_container or basename(program) in _CONTAINERS
     return inside - outside
 
 
