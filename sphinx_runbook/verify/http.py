@@ -372,6 +372,19 @@ def _seconds(value: str) -> float | None:
     return seconds if seconds >= 0 and seconds == seconds else None
 
 
+#: curl's switches that set one field of the request.
+_SWITCHES: dict[str, tuple[str, bool]] = {
+    "--location": ("follow_redirects", True),
+    "--insecure": ("verify_tls", False),
+    "--silent": ("silent", True),
+    "--show-error": ("show_error", True),
+    "--fail": ("fail_on_error", True),
+    "--include": ("include_headers", True),
+    "--head": ("head_only", True),
+    "--compressed": ("decode_content", True),
+}
+
+
 def parse_curl(code: str) -> HttpRequest | None:
     """The request of one plain ``curl`` command, or ``None`` to run the real curl.
 
@@ -395,24 +408,11 @@ def parse_curl(code: str) -> HttpRequest | None:
     globoff = False
     for name, value in options:
         if value is None:
-            if name == "--location":
-                request.follow_redirects = True
-            elif name == "--insecure":
-                request.verify_tls = False
-            elif name == "--silent":
-                request.silent = True
-            elif name == "--show-error":
-                request.show_error = True
-            elif name == "--fail":
-                request.fail_on_error = True
-            elif name == "--include":
-                request.include_headers = True
-            elif name == "--head":
-                request.head_only = True
+            if name in _SWITCHES:
+                field_name, setting = _SWITCHES[name]
+                setattr(request, field_name, setting)
             elif name == "--globoff":
                 globoff = True
-            elif name == "--compressed":
-                request.decode_content = True
             # --no-progress-meter: the progress meter is never reproduced anyway.
             continue
         if name == "--url":
