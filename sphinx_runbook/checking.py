@@ -19,6 +19,7 @@ from sphinx.environment import BuildEnvironment
 from sphinx.util import logging
 
 from .checks import CheckContext, Finding, run_checks
+from .checks.base import statically_checked
 from .checks.rules import all_rules
 from .config import SWITCH
 from .verify.results import CommandResult
@@ -100,8 +101,13 @@ def run_static_checks(app: Sphinx, env: BuildEnvironment, index: dict[str, Any],
     return findings
 
 
-def with_findings(results: list[CommandResult], findings: dict[str, list[Finding]]
-                  ) -> list[CommandResult]:
+def checked_ids(index: dict[str, Any]) -> set[str]:
+    """Ids of the commands the static checks read."""
+    return {command["id"] for command in index["commands"] if statically_checked(command)}
+
+
+def with_findings(results: list[CommandResult], findings: dict[str, list[Finding]],
+                  checked: set[str]) -> list[CommandResult]:
     """Results with their commands' findings; a stale finding fails a command that did not.
 
     A command that ran and failed keeps its own reason; one that was skipped
@@ -109,10 +115,13 @@ def with_findings(results: list[CommandResult], findings: dict[str, list[Finding
     may still answer, a syntax error may sit in a command nobody runs).
     """
     for result in results:
+        result.checked = result.id in checked
         found = findings.get(result.id, [])
         result.checks = [finding.to_dict() for finding in found]
         stale = [finding for finding in found if finding.stale]
         if stale and not result.stale:
+            # Kept so the coverage still counts a command that ran as executed.
+            result.extra["status_before_checks"] = result.status
             result.status = "failed"
             result.reason_code = f"check.{stale[0].rule}"
             result.reason = stale[0].message
@@ -121,8 +130,8 @@ def with_findings(results: list[CommandResult], findings: dict[str, list[Finding
     return results
 
 
-def rows_without_running(index: dict[str, Any], findings: dict[str, list[Finding]]
-                         ) -> list[CommandResult]:
+def rows_without_running(index: dict[str, Any], findings: dict[str, list[Finding]],
+                         checked: set[str]) -> list[CommandResult]:
     """Report rows of a check-only build: every command, none of them run."""
     rows = []
     for command in index["commands"]:
@@ -131,4 +140,4 @@ def rows_without_running(index: dict[str, Any], findings: dict[str, list[Finding
             status="skipped", reason="checked statically, not run (runbook_execute is off)",
             reason_code="not-run", source=command["source"], line=command["line"],
             language=command["language"], code=command["code"], hash=command["hash"]))
-    return with_findings(rows, findings)
+    return with_findings(rows, findings, checked)

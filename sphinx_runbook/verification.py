@@ -20,7 +20,14 @@ from sphinx.environment import BuildEnvironment
 from sphinx.util import logging
 from sphinx.util.console import red  # type: ignore[attr-defined]
 
-from .checking import checking, checks_of, rows_without_running, run_static_checks, with_findings
+from .checking import (
+    checked_ids,
+    checking,
+    checks_of,
+    rows_without_running,
+    run_static_checks,
+    with_findings,
+)
 from .collector import all_runbooks
 from .index.build import build_index
 from .index.builder import url_of
@@ -141,8 +148,9 @@ def run_verification(app: Sphinx, env: BuildEnvironment) -> list[str]:
                         url_of=url_of(app), placeholders=app.config.runbook_placeholders)
     docname_of = {runbook.id: runbook.docname for runbook in runbooks}
     findings = run_static_checks(app, env, index, docname_of) if check else {}
+    checked = checked_ids(index) if check else set()
     if mode == "off":
-        setattr(app, _RUN, Verification(rows_without_running(index, findings), None))
+        setattr(app, _RUN, Verification(rows_without_running(index, findings, checked), None))
         return []
     try:
         settings = settings_from_config(app.config)
@@ -170,7 +178,7 @@ def run_verification(app: Sphinx, env: BuildEnvironment) -> list[str]:
     stored = results_of(env)
     if not (settings.only or settings.shard):
         stored.clear()
-    for result in with_findings(verification.results, findings):
+    for result in with_findings(verification.results, findings, checked):
         stored[result.id] = result.to_dict()
         # Findings were warned about already, under their own subtype.
         if result.stale and not result.reason_code.startswith("check."):
@@ -214,7 +222,9 @@ def write_reports(app: Sphinx, exception: Exception | None) -> None:
         logger.info("runbook: %d commands checked statically: %d stale, %d notes",
                     len(results), stale, notes)
     else:
-        logger.info("runbook: %s", report.format_summary(report.summarize(results)))
+        summary = report.summarize(results)
+        logger.info("runbook: %s", report.format_summary(summary))
+        logger.info("runbook: %s", report.format_coverage(summary))
     logger.info("runbook: report in %s", outdir / report.REPORT_FILENAME)
     failing = [r for r in results if r.status in app.config.runbook_fail_on]
     if failing:

@@ -15,6 +15,7 @@ from sphinx_runbook.verify.report import (
     REPORT_FILENAME,
     ReportError,
     Summary,
+    format_coverage,
     format_summary,
     github_annotations,
     merge,
@@ -389,7 +390,7 @@ def test_summarize() -> None:
         commands=9, runbooks=3,
         statuses={"passed": 1, "failed": 1, "timeout": 1, "skipped": 5, "blocked": 1},
         skipped_reasons={"requires": 2, "destructive": 1, "placeholder": 1, "unspecified": 1},
-        stale=2)
+        stale=2, executed=3)
     assert list(summary.statuses) == ["passed", "failed", "timeout", "skipped", "blocked"]
     # Most frequent first, ties by name.
     assert list(summary.skipped_reasons) == ["requires", "destructive", "placeholder",
@@ -411,6 +412,43 @@ def test_format_summary_singular_and_nothing_skipped() -> None:
         "1 command in 1 runbook: 1 passed, 0 failed, 0 timeout, 0 skipped, 0 blocked")
     assert format_summary(summarize([])) == (
         "0 commands in 0 runbooks: 0 passed, 0 failed, 0 timeout, 0 skipped, 0 blocked")
+
+
+def test_coverage_counts_what_ran_what_was_read_and_why_the_rest_was_skipped() -> None:
+    rows = [
+        result("a.run", checked=True),
+        result("a.stale", "failed", reason_code="exit-status", checked=True),
+        # A stale finding failed it without running it: read, not executed.
+        result("a.deprecated", "failed", reason_code="check.deprecated", checked=True,
+               extra={"status_before_checks": "skipped"}),
+        # It ran and passed, then a finding failed it: executed.
+        result("a.ran-then-flagged", "failed", reason_code="check.syntax", checked=True,
+               extra={"status_before_checks": "passed"}),
+        result("b.k8s", "skipped", reason_code="requires", checked=True,
+               reason="requires kubernetes-cluster: no service of that name"),
+        result("b.k8s2", "skipped", reason_code="requires", checked=True,
+               reason="requires kubernetes-cluster: no service of that name"),
+        result("b.prod", "skipped", reason_code="requires", checked=True,
+               reason="requires production: no service of that name"),
+        result("b.compose", "skipped", reason_code="missing-program", checked=True,
+               reason="docker-compose is not installed where verification runs"),
+        result("b.pg", "skipped", reason_code="missing-service", checked=True,
+               reason="service postgres needs initdb, which is not installed here"),
+        result("c.log", "skipped", reason_code="language", reason="text blocks are not run"),
+    ]
+    summary = summarize(rows)
+    assert (summary.executed, summary.checked_only) == (3, 6)
+    assert format_coverage(summary) == (
+        "coverage: 3 (30%) executed, 6 (60%) checked statically only, "
+        "1 neither (plain text, output and examples)\n"
+        "skipped: 3 requires (kubernetes-cluster 2, production 1), 1 language, "
+        "1 missing-program (docker-compose 1), 1 missing-service (postgres 1)")
+
+
+def test_coverage_of_nothing() -> None:
+    assert format_coverage(summarize([])) == (
+        "coverage: 0 executed, 0 checked statically only, "
+        "0 neither (plain text, output and examples)")
 
 
 def test_format_summary_stable() -> None:

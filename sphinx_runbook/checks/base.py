@@ -71,6 +71,16 @@ class Rule(Protocol):
         ...
 
 
+#: Languages the static checks parse; commands in others (plain text, output)
+#: are not checked.
+CHECKED_LANGUAGES = frozenset({"shell", "python", "sql", "json", "yaml"})
+
+
+def statically_checked(command: Entry) -> bool:
+    """Whether the static checks read this command at all."""
+    return command.get("language") in CHECKED_LANGUAGES and not opted_out(command)
+
+
 def opted_out(command: Entry) -> bool:
     """A step or verify that says ``:run: never`` opts out of the static checks too."""
     return command.get("kind") in ("step", "verify") and command.get("run") == "never"

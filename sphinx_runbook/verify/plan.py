@@ -13,6 +13,7 @@ import re
 import shutil
 import zlib
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from . import http
@@ -137,8 +138,10 @@ def _resolve(command: dict[str, Any], settings: Settings, services: list[str] | 
     # Variables the commands' environment gives: the caller's (runbook_env)
     # and those of the services the command requires.
     supplied = {name for name in settings.passthrough if name in os.environ}
+    urls = dict(settings.profile.urls)
     for service in services or []:
         supplied.update(settings.services[service].env)
+        urls.update(settings.services[service].urls)
     missing = []
     for placeholder in command["placeholders"]:
         if placeholder["supplied_by"] != "reader":
@@ -159,7 +162,7 @@ def _resolve(command: dict[str, Any], settings: Settings, services: list[str] | 
         code = code.replace(placeholder["token"], value)
         if expected:
             expected = expected.replace(placeholder["token"], value)
-    code = _map_urls(code, settings.profile.urls)
+    code = _map_urls(code, urls)
     skip = None
     if missing:
         names = ", ".join(dict.fromkeys(missing))
@@ -197,10 +200,31 @@ class Planner:
             self._which[program] = shutil.which(program, path=self.path) is not None
         return self._which[program]
 
+    def _found(self, alternatives: str) -> bool:
+        for program in alternatives.split("|"):
+            if program.startswith("/") and any(os.access(path, os.X_OK)
+                                               for path in Path("/").glob(program[1:])):
+                return True
+            if not program.startswith("/") and self.installed(program):
+                return True
+        return False
+
+    def service_unavailable(self, name: str) -> str | None:
+        """Why service ``name`` cannot start here (a program it needs is missing), or None."""
+        service = self.settings.services[name]
+        missing = [item.split("|")[0] for item in service.needs if not self._found(item)]
+        if not missing:
+            return None
+        hint = f" ({service.install})" if service.install else ""
+        return f"service {name} needs {', '.join(missing)}, which is not installed here{hint}"
+
     def _requirements(self, command: dict[str, Any]) -> tuple[list[str], Skip | None]:
-        services = []
+        services: list[str] = []
         for item in command["requires"]:
             if item in self.settings.services:
+                unavailable = self.service_unavailable(item)
+                if unavailable:
+                    return services, Skip("missing-service", unavailable)
                 services.append(item)
             elif not self.installed(item):
                 return services, Skip("requires", f"requires {item}: no service of that name "

@@ -396,6 +396,13 @@ class Summary:
     skipped_reasons: dict[str, int] = field(default_factory=dict)
     #: Failed and timed-out commands: the documentation that is wrong.
     stale: int = 0
+    #: Commands that ran (passed, failed or timed out).
+    executed: int = 0
+    #: Commands that did not run but that the static checks read.
+    checked_only: int = 0
+    #: Per reason code, what the skips were about (``requires``: the item,
+    #: ``missing-program``: the program...), most frequent first.
+    skipped_subjects: dict[str, dict[str, int]] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -409,6 +416,12 @@ def summarize(results: Iterable[CommandResult]) -> Summary:
         statuses[result.status] = statuses.get(result.status, 0) + 1
     reasons = Counter(result.reason_code or "unspecified"
                       for result in rows if result.status == "skipped")
+    subjects: dict[str, Counter[str]] = {}
+    for result in rows:
+        subject = _skip_subject(result) if result.status == "skipped" else None
+        if subject:
+            subjects.setdefault(result.reason_code, Counter())[subject] += 1
+    executed = sum(1 for result in rows if _ran(result))
     return Summary(
         commands=len(rows),
         runbooks=len({result.runbook for result in rows}),
@@ -416,7 +429,31 @@ def summarize(results: Iterable[CommandResult]) -> Summary:
         # Ties by name: the same results always print the same line.
         skipped_reasons=dict(sorted(reasons.items(), key=lambda item: (-item[1], item[0]))),
         stale=sum(1 for result in rows if result.stale),
+        executed=executed,
+        checked_only=sum(1 for result in rows if result.checked and not _ran(result)),
+        skipped_subjects={code: dict(sorted(counter.items(), key=lambda item: (-item[1], item[0])))
+                          for code, counter in subjects.items()},
     )
+
+
+def _ran(result: CommandResult) -> bool:
+    # A stale finding of the static checks turns a skipped command into a
+    # failed one without running it; the status it had is kept in ``extra``.
+    return result.extra.get("status_before_checks", result.status) in (
+        "passed", "failed", "timeout")
+
+#: What a skip was about, read from the reasons the planner writes.
+_SUBJECTS = {
+    "requires": re.compile(r"^requires (\S+?):"),
+    "missing-program": re.compile(r"^(\S+) is not installed"),
+    "missing-service": re.compile(r"^service (\S+) "),
+}
+
+
+def _skip_subject(result: CommandResult) -> str | None:
+    pattern = _SUBJECTS.get(result.reason_code)
+    match = pattern.match(result.reason) if pattern else None
+    return match.group(1) if match else None
 
 
 def _plural(count: int, noun: str) -> str:
@@ -437,4 +474,29 @@ def format_summary(summary: Summary) -> str:
     if summary.skipped_reasons:
         reasons = ", ".join(f"{count} {code}" for code, count in summary.skipped_reasons.items())
         lines.append(f"skipped: {reasons}")
+    return "\n".join(lines)
+
+
+def _share(count: int, total: int) -> str:
+    return f"{count} ({round(100 * count / total)}%)" if total else str(count)
+
+
+def format_coverage(summary: Summary) -> str:
+    """What verification covered, without a final newline::
+
+        coverage: 58 executed (41%), 70 checked statically only (49%), 14 neither
+        skipped: 40 requires (flowviz-deployment 21, kubernetes 19), 12 language
+    """
+    neither = summary.commands - summary.executed - summary.checked_only
+    lines = [f"coverage: {_share(summary.executed, summary.commands)} executed, "
+             f"{_share(summary.checked_only, summary.commands)} checked statically only, "
+             f"{neither} neither (plain text, output and examples)"]
+    if summary.skipped_reasons:
+        parts = []
+        for code, count in summary.skipped_reasons.items():
+            subjects = summary.skipped_subjects.get(code)
+            detail = (" (" + ", ".join(f"{name} {n}" for name, n in subjects.items()) + ")"
+                      if subjects else "")
+            parts.append(f"{count} {code}{detail}")
+        lines.append("skipped: " + ", ".join(parts))
     return "\n".join(lines)

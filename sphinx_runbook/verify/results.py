@@ -90,6 +90,9 @@ class CommandResult:
     cached: bool = False
     #: Findings of the static checks (rule, message, hint, stale).
     checks: list[dict[str, Any]] = field(default_factory=list)
+    #: True when the static checks read the command (its language is one they
+    #: parse, and its step did not opt out): the coverage of a skipped command.
+    checked: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property

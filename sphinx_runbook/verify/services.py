@@ -60,6 +60,11 @@ class ServiceManager:
         directory = self.root / f"service-{service.name}"
         directory.mkdir(parents=True, exist_ok=True)
         log = directory / "service.log"
+        for name, text in service.files.items():
+            path = directory / name
+            path.write_text(text)
+            if text.startswith("#!"):
+                path.chmod(0o755)
         exported = {k: _expand(v, directory) for k, v in service.env.items()}
         env = {**self._service_env(directory), **exported}
         with log.open("wb") as output:

@@ -46,10 +46,22 @@ class Service:
     disposable: bool = False
     #: Seconds to wait for ``ready``.
     timeout: float = 60.0
+    #: Programs the service cannot start without; an item may give alternatives
+    #: separated by ``|``, each a name on ``PATH`` or an absolute path (globs allowed).
+    needs: tuple[str, ...] = ()
+    #: How to install what ``needs`` lists, for the reason of the skip.
+    install: str = ""
+    #: Files written into the service's directory before ``start``: name -> text.
+    #: They travel with the request, so the sandbox need not see the source tree.
+    files: dict[str, str] = field(default_factory=dict)
+    #: Base URL in the runbook -> the service's own, for the commands requiring it
+    #: (a loopback stand-in for an application's endpoints).
+    urls: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def from_config(cls, name: str, spec: dict[str, Any]) -> Service:
-        allowed = {"start", "ready", "stop", "env", "disposable", "timeout"}
+        allowed = {"start", "ready", "stop", "env", "disposable", "timeout", "needs", "install",
+                   "files", "urls"}
         unknown = set(spec) - allowed
         if unknown:
             raise ValueError(f"service {name!r} has unknown keys {sorted(unknown)} "
@@ -66,8 +78,23 @@ class Service:
         timeout = spec.get("timeout", 60.0)
         if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0:
             raise ValueError(f"service {name!r}: 'timeout' must be a positive number of seconds")
+        needs = spec.get("needs", ())
+        if isinstance(needs, str) or not all(isinstance(item, str) and item for item in needs):
+            raise ValueError(f"service {name!r}: 'needs' must be a list of program names")
+        if not isinstance(spec.get("install", ""), str):
+            raise ValueError(f"service {name!r}: 'install' must be a string")
+        files = spec.get("files", {})
+        if not isinstance(files, dict) or not all(
+                isinstance(k, str) and k and "/" not in k and isinstance(v, str)
+                for k, v in files.items()):
+            raise ValueError(f"service {name!r}: 'files' must map plain file names to text")
+        urls = spec.get("urls", {})
+        if not isinstance(urls, dict) or not all(
+                isinstance(k, str) and isinstance(v, str) for k, v in urls.items()):
+            raise ValueError(f"service {name!r}: 'urls' must map base URLs to base URLs")
         return cls(name, spec["start"], spec.get("ready", ""), spec.get("stop", ""), dict(env),
-                   bool(spec.get("disposable", False)), float(timeout))
+                   bool(spec.get("disposable", False)), float(timeout), tuple(needs),
+                   spec.get("install", ""), dict(files), dict(urls))
 
 
 @dataclass(frozen=True)
