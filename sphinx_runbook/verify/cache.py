@@ -61,12 +61,13 @@ def runbook_key(plan: RunbookPlan, settings: Settings, *, backend: str, path: st
     material: dict[str, Any] = {
         "generator": __version__, "runbook": plan.id, "commands": commands,
         "profile": dataclasses.asdict(settings.profile), "timeout": settings.timeout,
+        # Always: a service's fixture files decide what its commands print.
+        "services": {name: dataclasses.asdict(settings.services[name])
+                     for name in plan.services},
     }
     if thorough:
         wanted = sorted({*programs, "bash"})
         material.update({
-            "services": {name: dataclasses.asdict(settings.services[name])
-                         for name in plan.services},
             "kernels": settings.kernels, "limits": dataclasses.asdict(settings.limits),
             "output_cap": settings.output_cap, "backend": backend, "network": plan.network,
             "programs": {program: _identity(program, path, known) for program in wanted},
