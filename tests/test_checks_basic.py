@@ -149,6 +149,9 @@ PROGRAMS = _runbook(
     _block("step", "define", "bash", "greet() { echo hi; }\nfunction hello { echo hello; }"),
     _block("step", "use", "bash", "greet && hello"),
     _block("step", "container", "bash", "docker compose exec db psql-inside-xyz -c 'select 1'"),
+    # A script the container runs is the container's too.
+    _block("step", "container-script", "bash",
+           'docker compose exec app bash -c "alembic-inside-xyz current && jq-inside-xyz ."'),
     _block("step", "quoted", "bash", 'echo "definitely-not-installed-xyz"'),
     _block("step", "wrapped", "bash", "sudo -u app wrapped-missing-xyz --flag"),
     _block("step", "heredoc", "bash",

@@ -18,8 +18,8 @@ import shutil
 from collections.abc import Iterator, Sequence
 
 from ..analysis.shell import (
+    BUILTINS,
     basename,
-    programs,
     walk,
     without_heredoc_bodies,
 )
@@ -61,9 +61,17 @@ def host_programs(code: str, placeholders: Sequence[str] = ()) -> list[str]:
         code = code.replace(token, _FILLED_IN)
     text = without_heredoc_bodies(code)
     elsewhere = _container_programs(text)
-    return [program for program in programs(text)
+    # The scripts a container runs (``docker compose exec app bash -c "..."``)
+    # are the container's too: not followed.
+    called = [name for _, names in walk(text, follow=_runs_here) for name in names
+              if name and not name.startswith("$") and name not in BUILTINS]
+    return [program for program in dict.fromkeys(called)
             if program not in elsewhere and _FILLED_IN not in program
             and not any(char.isspace() for char in program)]
+
+
+def _runs_here(called: list[str]) -> bool:
+    return not any(basename(program) in _CONTAINERS for program in called)
 
 
 def _container_programs(code: str) -> set[str]:
