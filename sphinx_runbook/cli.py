@@ -135,6 +135,11 @@ def _verify(args: argparse.Namespace) -> int:
     results = read_jsonl(report)
     if args.only:
         seen = {r.id for r in results} | {r.runbook for r in results}
+        # A runbook with nothing to run (manual steps only) has no report rows.
+        index_file = output / "runbook-index.json"
+        if index_file.is_file():
+            seen |= {runbook["id"] for runbook in
+                     json.loads(index_file.read_text(encoding="utf-8"))["runbooks"]}
         unknown = [item for item in args.only if item not in seen]
         if unknown:
             raise UsageError(f"--only: no runbook or command {', '.join(unknown)}")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import shlex
 import socket
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -133,3 +134,21 @@ def test_a_bad_service_setting_is_a_located_config_warning(tmp_path: Path) -> No
                         conf=conf({"db": {"start": "true", "needs": "initdb"}}))
     assert any("'needs' must be a list of program names" in line and "[runbook.config]" in line
                for line in warnings_of(app)), warnings_of(app)
+
+
+def test_verify_only_accepts_a_runbook_with_nothing_to_run(tmp_path: Path) -> None:
+    """Manual steps only: no report rows, but the runbook exists; a typo does not."""
+    (tmp_path / "conf.py").write_text('extensions = ["myst_parser", "sphinx_runbook"]\n'
+                                      'runbook_sandbox = "process"\n')
+    (tmp_path / "index.md").write_text(
+        runbook("dashboards", ":::{step} Look at the dashboard\n:manual:\n\nOpen it.\n:::\n")
+        + runbook("disk", step("", "df -h /").replace(":requires: \n", "")))
+    verify = [sys.executable, "-m", "sphinx_runbook.cli", "verify", str(tmp_path),
+              "-b", "runbook", "-o", str(tmp_path / "out")]
+    known = subprocess.run([*verify, "--only", "dashboards"], capture_output=True, text=True,
+                           check=False)
+    assert known.returncode == 0, known.stderr
+    typo = subprocess.run([*verify, "--only", "dashbaords"], capture_output=True, text=True,
+                          check=False)
+    assert typo.returncode == 2
+    assert "--only: no runbook or command dashbaords" in typo.stderr
