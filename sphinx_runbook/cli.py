@@ -278,7 +278,7 @@ def make_parser() -> argparse.ArgumentParser:
                              "reports only, faster)")
     verify.add_argument("--jobs", type=int, help="runbooks verified at once (default: CPUs)")
     verify.add_argument("--shard", type=_shard, help="K/N: only the K-th of N shards")
-    verify.add_argument("--only", nargs="+", metavar="ID",
+    verify.add_argument("--only", nargs="+", action="extend", metavar="ID",
                         help="only these runbooks (or the runbooks of these commands)")
     verify.add_argument("--report", help="also copy the JSON Lines report to this file")
     verify.add_argument("--sandbox", choices=("auto", "process", "bwrap"))

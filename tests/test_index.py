@@ -188,3 +188,17 @@ def test_command_ids_survive_unrelated_edits(copy_root: Callable[[str], Path]) -
     # The edits moved the commands down the page; ids and hashes stayed.
     moved = command(after, "stale-cache.find-the-pods.1")["line"]
     assert moved == command(before, "stale-cache.find-the-pods.1")["line"] + 2
+
+
+@pytest.mark.parametrize(("code", "tokens"), [
+    ("UPDATE email_log SET status = 'pending' WHERE id = '[email-id]';", ["[email-id]"]),
+    # Array subscripts and T-SQL quoted names are SQL, not placeholders.
+    ("SELECT tags[1] FROM lots;", []),
+    ("SELECT [order id] FROM [dbo].[orders];", []),
+    ("SELECT '[a]' || x[2];", []),
+])
+def test_sql_placeholders_are_whole_string_literals(code: str, tokens: list[str]) -> None:
+    from sphinx_runbook.analysis.placeholders import find, occurrences
+
+    assert [found.token for found in find(code, "sql")] == tokens
+    assert [item.token for item in occurrences(code, "sql")] == tokens

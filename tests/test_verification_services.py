@@ -148,7 +148,8 @@ def test_verify_only_accepts_a_runbook_with_nothing_to_run(tmp_path: Path) -> No
     known = subprocess.run([*verify, "--only", "dashboards"], capture_output=True, text=True,
                            check=False)
     assert known.returncode == 0, known.stderr
-    typo = subprocess.run([*verify, "--only", "dashbaords"], capture_output=True, text=True,
-                          check=False)
+    # Repeated, --only adds up: the typo among good ids is still found.
+    typo = subprocess.run([*verify, "--only", "dashboards", "--only", "dashbaords", "disk"],
+                          capture_output=True, text=True, check=False)
     assert typo.returncode == 2
     assert "--only: no runbook or command dashbaords" in typo.stderr

@@ -29,6 +29,9 @@ ENVIRONMENT_VARIABLES = frozenset({
 
 #: Families in which ``[name]`` is a placeholder (elsewhere it is indexing or YAML/JSON).
 _BRACKET_FAMILIES = {"shell", "text"}
+#: In SQL, ``[name]`` is a placeholder only as a whole string literal
+#: (``id = '[email-id]'``): elsewhere brackets are array subscripts or T-SQL names.
+_SQL_BRACKET = re.compile(r"(?<=')\[([A-Za-z][\w-]*[A-Za-z0-9])\](?=')")
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,9 @@ def find(code: str, language: str) -> list[Found]:
         for match in _BRACKET.finditer(code):
             if not _CHARACTER_CLASS.match(match.group(1)):
                 found.append(Found(match.group(1), "bracket", match.group(0)))
+    if language == "sql":
+        for match in _SQL_BRACKET.finditer(code):
+            found.append(Found(match.group(1), "bracket", match.group(0)))
     for match in _MUSTACHE.finditer(code):
         found.append(Found(match.group(1), "mustache", match.group(0)))
     if language == "shell":
@@ -65,3 +71,43 @@ def find(code: str, language: str) -> list[Found]:
     for item in found:
         unique.setdefault((item.name, item.syntax), item)
     return list(unique.values())
+
+
+@dataclass(frozen=True)
+class Occurrence:
+    """One place a placeholder is written in a command: ``code[start:end] == token``."""
+
+    name: str
+    syntax: str
+    token: str
+    start: int
+    end: int
+
+
+def occurrences(code: str, language: str) -> list[Occurrence]:
+    """Every place :func:`find` sees a placeholder, in text order, none overlapping.
+
+    :func:`find` says what a command's placeholders are; this says where each is
+    written, so a page can mark every one up and fill it in.
+    """
+    found: list[Occurrence] = [
+        Occurrence(m.group(1), "angle", m.group(0), m.start(), m.end())
+        for m in _ANGLE.finditer(code)]
+    if language in _BRACKET_FAMILIES:
+        found.extend(Occurrence(m.group(1), "bracket", m.group(0), m.start(), m.end())
+                     for m in _BRACKET.finditer(code)
+                     if not _CHARACTER_CLASS.match(m.group(1)))
+    if language == "sql":
+        found.extend(Occurrence(m.group(1), "bracket", m.group(0), m.start(), m.end())
+                     for m in _SQL_BRACKET.finditer(code))
+    found.extend(Occurrence(m.group(1), "mustache", m.group(0), m.start(), m.end())
+                 for m in _MUSTACHE.finditer(code))
+    if language == "shell":
+        found.extend(Occurrence(m["braced"] or m["plain"], "variable", m.group(0), m.start(),
+                                m.end())
+                     for m in shell.variable_references(code))
+    result: list[Occurrence] = []
+    for item in sorted(found, key=lambda o: (o.start, -o.end)):
+        if not result or item.start >= result[-1].end:
+            result.append(item)
+    return result
