@@ -149,6 +149,10 @@ PROGRAMS = _runbook(
     _block("step", "define", "bash", "greet() { echo hi; }\nfunction hello { echo hello; }"),
     _block("step", "use", "bash", "greet && hello"),
     _block("step", "container", "bash", "docker compose exec db psql-inside-xyz -c 'select 1'"),
+    # Builtins that are programs too, and command -v, which only asks.
+    _block("step", "builtins", "bash",
+           "command -v probe-only-xyz || echo none; printf '%s' \"${PIPESTATUS[0]}\"; "
+           "test -f a && [ -d b ]"),
     # A script the container runs is the container's too.
     _block("step", "container-script", "bash",
            'docker compose exec app bash -c "alembic-inside-xyz current && jq-inside-xyz ."'),

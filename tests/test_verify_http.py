@@ -317,6 +317,17 @@ def test_curl_unsupported_gives_none(code: str) -> None:
     assert parse_curl(code) is None
 
 
+@pytest.mark.parametrize("code", [
+    "# Expected: 201 Created\ncurl -s -X POST http://h/records -d '{\"a\": 1}'",
+    "\n# Create a record\n\ncurl -s -X POST http://h/records -d '{\"a\": 1}'\n# Expected: 201\n",
+])
+def test_curl_with_comment_lines_around_it_is_still_plain(code: str) -> None:
+    request = parse_curl(code)
+    assert request is not None
+    assert (request.method, request.url, request.body) == ("POST", "http://h/records",
+                                                            b'{"a": 1}')
+
+
 # -- url maps ------------------------------------------------------------------------
 
 URL_MAP = {

@@ -25,6 +25,10 @@ ENVIRONMENT_VARIABLES = frozenset({
     "LC_ALL", "TMPDIR", "TZ", "UID", "EUID", "PPID", "RANDOM", "SECONDS", "LINENO", "IFS",
     "BASH", "BASH_SOURCE", "BASH_VERSION", "BASHPID", "REPLY", "OPTARG", "OPTIND",
     "EDITOR", "PAGER", "DISPLAY", "XDG_RUNTIME_DIR", "XDG_CONFIG_HOME", "VIRTUAL_ENV",
+    # What bash itself sets while a script runs.
+    "PIPESTATUS", "BASH_REMATCH", "FUNCNAME", "BASH_LINENO", "BASH_ARGV", "BASH_ARGC",
+    "DIRSTACK", "GROUPS", "SHLVL", "HOSTTYPE", "OSTYPE", "MACHTYPE", "COLUMNS", "LINES",
+    "EPOCHSECONDS", "EPOCHREALTIME", "SRANDOM",
 })
 
 #: Families in which ``[name]`` is a placeholder (elsewhere it is indexing or YAML/JSON).

@@ -220,11 +220,13 @@ def _read_double_quoted(text: str, index: int, word: Word) -> int:
 _HEREDOC = re.compile(r"<<(-?)[ \t]*(['\"]?)([A-Za-z_][\w.-]*)\2")
 
 
-def without_heredoc_bodies(text: str) -> str:
+def without_heredoc_bodies(text: str, keep_positions: bool = False) -> str:
     """The script with here-document bodies blanked (a body is data, not commands).
 
     Done on the text: an apostrophe in a body (``it's``) would open a quote
-    for the tokenizer and swallow the commands after it.
+    for the tokenizer and swallow the commands after it.  With
+    ``keep_positions``, body lines become spaces of the same length, so an
+    index into the result is an index into ``text``.
     """
     lines = text.split("\n")
     pending: list[tuple[str, bool]] = []
@@ -233,7 +235,7 @@ def without_heredoc_bodies(text: str) -> str:
             delimiter, tabs = pending[0]
             if (line.lstrip("\t") if tabs else line).strip() == delimiter:
                 pending.pop(0)
-            lines[number] = ""
+            lines[number] = " " * len(line) if keep_positions else ""
             continue
         pending.extend((match.group(3), match.group(1) == "-")
                        for match in _heredocs(line))
@@ -400,6 +402,8 @@ def command_programs(words: list[str]) -> tuple[list[str], list[str]]:
         program = words[index]
         name = basename(program)
         programs.append(program)
+        if name == "command" and any(word in ("-v", "-V") for word in words[index + 1:index + 3]):
+            break  # ``command -v jq`` asks whether jq exists; it does not run it
         if name in _WRAPPERS:
             index = _skip_options(words, index + 1, _WRAPPERS[name])
             if name == "env":
@@ -488,6 +492,66 @@ def used_variables(text: str) -> list[tuple[str, str]]:
                 found.extend(word.variables)
         pending.extend(script.nested)
     return list(dict.fromkeys(found))
+
+
+def variable_references(text: str) -> list[re.Match[str]]:
+    """Where ``$NAME`` and ``${NAME...}`` are read: outside single quotes, comments and
+    here-document bodies, including inside ``"..."``, ``$(...)`` and backticks.
+
+    The positional twin of :func:`used_variables`, for marking the variables up
+    in the text.
+    """
+    return _references(without_heredoc_bodies(text, keep_positions=True), 0, len(text))
+
+
+def _references(text: str, start: int, end: int) -> list[re.Match[str]]:
+    found: list[re.Match[str]] = []
+    # Open contexts, innermost last: '"' (double quotes), "(" (a substitution or subshell).
+    contexts: list[str] = []
+    index = start
+    while index < end:
+        char = text[index]
+        in_quotes = bool(contexts) and contexts[-1] == '"'
+        if char == "\\":
+            index += 2
+            continue
+        if char == "$":
+            match = _VARIABLE.match(text, index, end)
+            if match:
+                found.append(match)
+                index = match.end()
+                continue
+            if text.startswith("$(", index):
+                contexts.append("(")
+                index += 2
+                continue
+        if char == "`":
+            close = text.find("`", index + 1, end)
+            close = end if close == -1 else close
+            found.extend(_references(text, index + 1, close))
+            index = close + 1
+            continue
+        if in_quotes:
+            if char == '"':
+                contexts.pop()
+            index += 1
+            continue
+        if char == "'":
+            close = text.find("'", index + 1, end)
+            index = end if close == -1 else close + 1
+            continue
+        if char == '"':
+            contexts.append('"')
+        elif char == "(":
+            contexts.append("(")
+        elif char == ")" and contexts:
+            contexts.pop()
+        elif char == "#" and (index == start or text[index - 1] in " \t\n;|&("):
+            newline = text.find("\n", index, end)
+            index = end if newline == -1 else newline
+            continue
+        index += 1
+    return found
 
 
 def writes(text: str) -> list[str]:

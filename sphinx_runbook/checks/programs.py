@@ -32,6 +32,9 @@ _DEFINITIONS = (
     re.compile(r"(?m)^\s*function\s+([A-Za-z_][\w.-]*)"),
     re.compile(r"\balias\s+([A-Za-z_][\w.-]*)="),
 )
+#: Builtins of bash that also exist as programs: bash never looks them up.
+_ALSO_BUILTIN = frozenset({"command", "builtin", "echo", "printf", "test", "[", "true",
+                           "false", "pwd", "kill", "time", "getopts", "times", "enable"})
 #: Programs whose arguments name a program run somewhere else (a container).
 _CONTAINERS = frozenset({"docker", "docker-compose", "podman", "kubectl"})
 
@@ -64,7 +67,8 @@ def host_programs(code: str, placeholders: Sequence[str] = ()) -> list[str]:
     # The scripts a container runs (``docker compose exec app bash -c "..."``)
     # are the container's too: not followed.
     called = [name for _, names in walk(text, follow=_runs_here) for name in names
-              if name and not name.startswith("$") and name not in BUILTINS]
+              if name and not name.startswith("$") and name not in BUILTINS
+              and name not in _ALSO_BUILTIN]
     return [program for program in dict.fromkeys(called)
             if program not in elsewhere and _FILLED_IN not in program
             and not any(char.isspace() for char in program)]

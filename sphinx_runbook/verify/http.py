@@ -208,6 +208,20 @@ _WRITE_OUT_VARIABLES = (
 _OTHER_PROTOCOL_HOSTS = ("ftp.", "dict.", "ldap.", "imap.", "smtp.", "pop3.")
 
 
+def _without_comment_lines(code: str) -> str:
+    """``code`` without the blank and comment-only lines around the command.
+
+    Runbooks put a note above or below a request (``# Expected: 201 Created``);
+    the shell skips such lines, and so does reading the request.
+    """
+    lines = code.strip().splitlines()
+    while lines and (not lines[0].strip() or lines[0].lstrip().startswith("#")):
+        lines.pop(0)
+    while lines and (not lines[-1].strip() or lines[-1].lstrip().startswith("#")):
+        lines.pop()
+    return "\n".join(lines)
+
+
 def _shell_words(code: str) -> list[str] | None:
     """The words of ``code`` when it is one command the shell would pass on literally.
 
@@ -218,7 +232,7 @@ def _shell_words(code: str) -> list[str] | None:
     kept: list[str] = []
     quote_char = ""
     index = 0
-    text = code.strip()
+    text = _without_comment_lines(code)
     while index < len(text):
         char = text[index]
         following = text[index + 1] if index + 1 < len(text) else ""
