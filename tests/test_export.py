@@ -20,6 +20,7 @@ import jsonschema
 import pytest
 from markdown_it import MarkdownIt
 
+from sphinx_runbook import __version__
 from sphinx_runbook.index import INDEX_FILENAME, load_schema
 
 from .conftest import ROOTS
@@ -598,3 +599,30 @@ def test_a_broken_plugin_does_not_break_the_built_in_formats(
     env = install(tmp_path, "broken_export", "broken = no_such_module:EXPORTER\n")
     exported = run_ok("export", str(index_files["index"]), "-f", "json", env=env)
     assert exported == index_files["index"].read_text(encoding="utf-8")
+
+
+def test_an_index_of_another_schema_version_says_so(index_files: dict[str, Path],
+                                                    tmp_path: Path) -> None:
+    index = json.loads(index_files["index"].read_text(encoding="utf-8"))
+    newer = tmp_path / "newer.json"
+    newer.write_text(json.dumps({**index, "schema_version": 2, "generator": "sphinx-runbook 9.0"}),
+                     encoding="utf-8")
+    result = run("list", str(newer))
+    assert_usage_error(result, "list")
+    assert (f"{newer}: index schema version 2, but sphinx-runbook {__version__} reads version 1 "
+            "(the index was written by sphinx-runbook 9.0): build the index again with this "
+            "version, or read it with the one that wrote it") in result.stderr
+
+
+def test_an_invalid_index_names_the_file_and_the_field(index_files: dict[str, Path],
+                                                       tmp_path: Path) -> None:
+    index = json.loads(index_files["index"].read_text(encoding="utf-8"))
+    del index["commands"][0]["safety"]
+    broken = tmp_path / "broken.json"
+    broken.write_text(json.dumps(index), encoding="utf-8")
+    output = tmp_path / "out.csv"
+    result = run("export", str(broken), "-f", "csv", "-o", str(output))
+    assert_usage_error(result, "export")
+    assert (f"{broken}: not a valid runbook index: commands[0] must contain ['safety'] "
+            "properties") in result.stderr
+    assert not output.exists()

@@ -76,7 +76,9 @@ def validate_index(index: Any) -> None:
     try:
         _compiled_validator()(index)
     except fastjsonschema.JsonSchemaValueException as error:
-        raise InvalidIndexError(f"not a valid runbook index: {error.message}") from None
+        # fastjsonschema names the document "data": the index, to the reader.
+        message = error.message.removeprefix("data.").removeprefix("data ")
+        raise InvalidIndexError(f"not a valid runbook index: {message}") from None
 
 
 def load_index(path: Path) -> dict[str, Any]:
@@ -93,6 +95,28 @@ def load_index_text(path: Path) -> tuple[dict[str, Any], str]:
         raise InvalidIndexError(f"cannot read {path}: {error.strerror}") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
         raise InvalidIndexError(f"{path} is not JSON: {error}") from None
-    validate_index(data)
+    _check_version(data, path)
+    try:
+        validate_index(data)
+    except InvalidIndexError as error:
+        raise InvalidIndexError(f"{path}: {error}") from None
     assert isinstance(data, dict)
     return data, text
+
+
+def _check_version(data: Any, path: Path) -> None:
+    """An index of another schema version: say so, rather than which field differs."""
+    from .build import SCHEMA_VERSION
+
+    if not isinstance(data, dict) or "schema_version" not in data:
+        return
+    version = data["schema_version"]
+    if version == SCHEMA_VERSION:
+        return
+    from .. import __version__
+
+    writer = data.get("generator") if isinstance(data.get("generator"), str) else None
+    raise InvalidIndexError(
+        f"{path}: index schema version {version!r}, but sphinx-runbook {__version__} reads "
+        f"version {SCHEMA_VERSION}" + (f" (the index was written by {writer})" if writer else "")
+        + ": build the index again with this version, or read it with the one that wrote it")
