@@ -12,7 +12,7 @@ import io
 import json
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -221,6 +221,82 @@ def _schema(args: argparse.Namespace) -> int:
     return 0
 
 
+def _import_destinations(inputs: list[Path], args: argparse.Namespace) -> list[Path | None]:
+    """Where each imported file goes: itself, a file, a directory, or stdout (None)."""
+    if args.in_place:
+        return list(inputs)
+    if args.output in (None, "-"):
+        if len(inputs) > 1:
+            raise UsageError("several files to import: give -o DIRECTORY or --in-place")
+        return [None]
+    output = Path(args.output)
+    if len(inputs) == 1 and not output.is_dir() and not args.output.endswith(("/", "\\")):
+        return [output]
+    if output.exists() and not output.is_dir():
+        raise UsageError(f"{output} is not a directory; several files need -o DIRECTORY")
+    targets = [output / f"{path.stem}.md" for path in inputs]
+    clashes = sorted({str(t) for t in targets if targets.count(t) > 1})
+    if clashes:
+        raise UsageError(f"two inputs would both be written to {clashes[0]}")
+    return list(targets)
+
+
+def _holds(path: Path, text: str) -> bool:
+    try:
+        return path.read_bytes() == text.encode("utf-8")
+    except OSError:
+        return False
+
+
+def _import(args: argparse.Namespace) -> int:
+    from .atomic import write_text_atomically
+    from .importer import ImportOptions, import_markdown
+    from .importer.report import report_lines
+    from .importer.source import SourceError, read_markdown
+    from .options import OptionError, severity, slug, text
+
+    def checked(option: str, validate: Callable[[str], str], value: str | None) -> str | None:
+        try:
+            return validate(value) if value else None
+        except OptionError as error:
+            raise UsageError(f"{option}: {error}") from None
+
+    options = ImportOptions(
+        service=checked("--service", text, args.service),
+        severity=checked("--severity", severity, args.severity),
+        tags=tuple(tag.strip() for tag in (args.tags or "").split(",") if tag.strip()),
+        id_prefix=checked("--id-prefix", slug, args.id_prefix) or "")
+    inputs = [Path(name) for name in args.files]
+    destinations = _import_destinations(inputs, args)
+    # Every file is read and converted before anything is written: one bad
+    # input leaves every output as it was.
+    texts: list[str] = []
+    problems: list[str] = []
+    for path in inputs:
+        try:
+            texts.append(read_markdown(path))
+        except SourceError as error:
+            problems.append(str(error))
+    if len(problems) > 1:
+        problems.insert(0, f"{len(problems)} files cannot be imported:")
+    if problems:
+        raise UsageError("\n  ".join(problems))
+    results = [import_markdown(text, options) for text in texts]
+    for path, destination, result in zip(inputs, destinations, results, strict=True):
+        if destination is None:
+            sys.stdout.write(result.text)
+        elif not _holds(destination, result.text):
+            # An unchanged file keeps its date: incremental builds do not redo it.
+            try:
+                write_text_atomically(result.text, destination, prefix=".sphinx-runbook-import-")
+            except OSError as error:
+                raise UsageError(f"cannot write {destination}: {error.strerror}") from None
+        if not args.quiet:
+            for line in report_lines(str(path), result):
+                print(line, file=sys.stderr)
+    return 0
+
+
 def _safety_levels(value: str) -> list[str]:
     levels = [level.strip() for level in value.split(",")]
     for level in levels:
@@ -312,6 +388,26 @@ def make_parser() -> argparse.ArgumentParser:
     merge.add_argument("-o", "--output", required=True, help="merged JSON Lines report")
     merge.add_argument("--junit", help="also write JUnit XML here")
     merge.set_defaults(handler=_report_merge)
+
+    importer = commands.add_parser(
+        "import", help="convert plain Markdown runbooks to MyST with runbook directives",
+        description="One file is written to standard output, or to -o FILE; several files "
+                    "need -o DIRECTORY (FILE.md in it) or --in-place. What was left as prose "
+                    "and a summary go to stderr. Exit status: 0 done, 2 bad input (nothing "
+                    "is written).")
+    importer.add_argument("files", nargs="+", metavar="FILE", help="Markdown runbooks")
+    where = importer.add_mutually_exclusive_group()
+    where.add_argument("-o", "--output",
+                       help="output file (one input) or directory (default: standard output)")
+    where.add_argument("--in-place", action="store_true", help="replace each file")
+    importer.add_argument("--service", help=":service: of every runbook")
+    importer.add_argument("--severity", help=":severity: of every runbook (P0-P4, critical...)")
+    importer.add_argument("--tags", help=":tags: of every runbook (comma list)")
+    importer.add_argument("--id-prefix", default="",
+                          help="put before every runbook id (ids are unique in a project)")
+    importer.add_argument("-q", "--quiet", action="store_true",
+                          help="no report on stderr")
+    importer.set_defaults(handler=_import)
 
     schema = commands.add_parser("schema", help="print the JSON Schema of runbook-index.json")
     schema.set_defaults(handler=_schema)

@@ -34,9 +34,11 @@ def test_readme_example_builds_and_copies_the_command(tmp_path: Path) -> None:
 
 def test_readme_list_example_is_what_the_cli_prints() -> None:
     text = README.read_text(encoding="utf-8")
-    shown = text.split("$ sphinx-runbook list runbooks/ --safety destructive\n", 1)[1]
+    prompt = "$ sphinx-runbook list runbooks/ --safety destructive --service lotastro-wms\n"
+    shown = text.split(prompt, 1)[1]
     shown_lines = shown.split("$ ", 1)[0].splitlines()
     result = subprocess.run(
         [sys.executable, "-m", "sphinx_runbook.cli", "list", str(README.parent / "runbooks"),
-         "--safety", "destructive"], capture_output=True, text=True, check=True)
+         "--safety", "destructive", "--service", "lotastro-wms"],
+        capture_output=True, text=True, check=True)
     assert result.stdout.splitlines() == shown_lines
