@@ -128,7 +128,7 @@ class ListingFiller:
 
     def report(self, runbooks: list[Runbook], node: runbook_listing) -> nodes.Element:
         from .verification import results_of
-        from .verify.report import format_summary, summarize
+        from .verify.report import format_coverage, format_summary, summarize
         from .verify.results import CommandResult
 
         stored = results_of(self.app.env)
@@ -158,10 +158,15 @@ class ListingFiller:
                     "sphinx-runbook verify.")
             container += nodes.paragraph(text, text)
             return container
-        totals = format_summary(summarize(shown))
+        summary = summarize(shown)
+        counts, *_ = format_summary(summary).split("\n")
         date = max(r.timestamp for r in shown)[:10]
-        container += nodes.paragraph(totals, f"{totals} (last run {date})",
+        container += nodes.paragraph(counts, f"{counts} (last run {date})",
                                      classes=["runbook-report-totals"])
+        # What verification covered, and what the skipped commands waited for.
+        for line in format_coverage(summary).split("\n"):
+            text = line[0].upper() + line[1:]
+            container += nodes.paragraph(text, text, classes=["runbook-report-coverage"])
         container += _table(["Status", "Where", "Command", "Reason", "Time"], rows,
                             [10, 25, 35, 22, 8])
         return container

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -150,3 +151,142 @@ def test_expectations_and_run_modes_are_shown(page: Any) -> None:
     assert restart.select_one(".runbook-step-expects").get_text() == "Not run by verification"
     manual = soup.find(id="rst-db-errors.ask-a-user-to-log-in-again")
     assert manual.select_one(".runbook-step-expects").get_text() == "Performed by a person"
+
+
+# The reader's placeholders (tests/roots/test-reader): marked in the code, a
+# copy template per command block and a form per runbook.
+
+@pytest.fixture
+def reader(built: Any) -> Any:
+    app = built("reader")
+
+    def load(name: str) -> BeautifulSoup:
+        return BeautifulSoup((app.outdir / f"{name}.html").read_text(encoding="utf-8"),
+                             "html.parser")
+
+    return load
+
+
+def _marks(block: Any) -> list[tuple[str, str]]:
+    return [(str(mark["data-placeholder"]), str(mark.get_text()))
+            for mark in block.select("pre .runbook-placeholder")]
+
+
+def test_placeholders_are_marked_in_the_code_as_written(reader: Any) -> None:
+    block = reader("pods").find(id="pods-pending.look-at-the-node.1")
+    assert _marks(block) == [("node", "<node>"), ("namespace", "<namespace>"), ("node", "<node>")]
+    assert block.select_one("pre").get_text() == (
+        "kubectl describe node <node> | grep -A 5 'Allocated resources'\n"
+        "kubectl get events -n <namespace> --field-selector 'involvedObject.name=<node>'\n")
+    # Inside a quoted string the string's colour goes on around the placeholder.
+    inside = block.select("pre .runbook-placeholder")[2]
+    assert inside.previous_sibling.get_text() == "'involvedObject.name="
+    assert inside.previous_sibling["class"] == inside.next_sibling["class"] == ["s1"]
+
+
+def test_output_and_variables_the_reader_does_not_supply_are_not_marked(reader: Any) -> None:
+    soup = reader("pods")
+    pending = soup.find(id="pods-pending.list-the-pending-pods.1")
+    assert _marks(pending) == [("namespace", "<namespace>")]
+    assert "Pending   <none>" in pending.select_one("pre").get_text()  # output, left alone
+    version = soup.find(id="pods-pending.check-the-cluster-version.1")
+    assert _marks(version) == []  # $HOME is every shell's
+    assert not version.has_attr("data-runbook-template")
+    conditions = soup.find(id="node-not-ready.show-the-node-s-conditions.1")
+    assert _marks(conditions) == [("node", "<node>"), ("namespace", "<namespace>")]  # not $NODE
+    audit = soup.find(id="node-not-ready.check-the-audit-log.1")
+    # In single quotes and in a comment the shell does not expand it.
+    assert _marks(audit) == [("API_TOKEN", "$API_TOKEN")]
+    assert [p for p in json.loads(audit["data-runbook-template"]) if isinstance(p, dict)] == [
+        {"name": "API_TOKEN", "token": "$API_TOKEN", "variable": True}]
+
+
+def test_copy_template_is_the_copy_text_cut_at_its_placeholders(reader: Any) -> None:
+    soup = reader("pods")
+    blocks = soup.select("[data-runbook-template]")
+    assert len(blocks) == 7
+    for block in blocks:
+        template = json.loads(block["data-runbook-template"])
+        as_written = "".join(p if isinstance(p, str) else p["token"] for p in template)
+        assert as_written == block["data-runbook-copy"]
+    session = json.loads(soup.find(id="pods-pending.follow-the-scheduler-s-log.1")[
+        "data-runbook-template"])
+    assert session == ["kubectl logs -n ", {"name": "namespace", "token": "<namespace>"},
+                       " \\\n  deploy/scheduler --since=10m"]
+    api = json.loads(soup.find(id="pods-pending.ask-the-operator-api.1")["data-runbook-template"])
+    assert [p for p in api if isinstance(p, dict)] == [
+        {"name": "API_TOKEN", "token": "$API_TOKEN", "variable": True},
+        {"name": "namespace", "token": "{{namespace}}"},
+        {"name": "node", "token": "<node>"}]
+
+
+def test_marks_keep_line_numbers_and_emphasized_lines(reader: Any) -> None:
+    pre = reader("pods").find(id="node-not-ready.show-the-node-s-conditions.1").select_one("pre")
+    assert [n.get_text() for n in pre.select(".linenos")] == ["1", "2"]
+    assert pre.select_one(".hll") is not None
+    for number in pre.select(".linenos"):
+        number.extract()
+    assert pre.get_text() == ("NODE=<node>\nkubectl get node \"$NODE\" -o "
+                              "jsonpath='{.status.conditions}' -n <namespace>\n")
+
+
+def _fields(form: Any) -> list[tuple[str, str, str, str]]:
+    """Label, name, type and help of each field of a placeholder form."""
+    rows: list[tuple[str, str, str, str]] = []
+    for row in form.select(".runbook-value"):
+        label, field = row.select_one("label"), row.select_one("input")
+        assert label["for"] == field["id"]
+        rows.append((str(label.get_text()), str(field["name"]), str(field["type"]),
+                     str(row.select_one(".runbook-value-help").get_text())))
+    return rows
+
+
+def test_each_runbook_has_a_form_with_its_placeholders(reader: Any) -> None:
+    soup = reader("pods")
+    forms = soup.select("section.runbook > fieldset.runbook-values")
+    assert [form["id"] for form in forms] == ["pods-pending.values", "node-not-ready.values"]
+    first, second = forms
+    assert "runbook-meta" in first.find_previous_sibling()["class"]  # under title and badges
+    assert first.select_one("legend").get_text() == "Placeholders"
+    assert _fields(first) == [
+        ("namespace", "namespace", "text",
+         "Kubernetes namespace of the service. Default: staging."),
+        ("node", "node", "text", "Name of the node, as the alert shows it."),
+        ("API_TOKEN", "API_TOKEN", "password",
+         "The operator API token. Secret: never saved, never put in the link.")]
+    namespace = first.select_one("input[name=namespace]")
+    assert (namespace["data-default"], namespace["data-pattern"]) == ("staging", "[a-z0-9-]+")
+    assert first.select_one("input[name=API_TOKEN]")["data-secret"] == "true"
+    assert [row[0] for row in _fields(second)] == ["node", "namespace", "API_TOKEN"]
+    # Without JavaScript: the list of placeholders, no fields or buttons to use.
+    assert all(field.has_attr("hidden") for field in soup.select(".runbook-values input"))
+    assert all(p.has_attr("hidden") for p in soup.select(
+        ".runbook-values-actions, .runbook-values-intro"))
+    assert reader("checks").select(".runbook-values") == []  # nothing to fill in
+
+
+def test_forms_and_templates_in_a_single_page_build(built: Any) -> None:
+    app = built("reader", "singlehtml")
+    soup = BeautifulSoup((app.outdir / "index.html").read_text(encoding="utf-8"), "html.parser")
+    assert [form["id"] for form in soup.select("fieldset.runbook-values")] == [
+        "pods-pending.values", "node-not-ready.values"]
+    block: Any = soup.find(id="pods-pending.look-at-the-node.1")
+    assert block.has_attr("data-runbook-template")
+    assert len(_marks(block)) == 3
+
+
+def test_symptoms_pasted_from_logs_are_in_the_search_index(built: Any) -> None:
+    from sphinx.search.en import SearchEnglish
+
+    app = built("reader")
+    text = (app.outdir / "searchindex.js").read_text(encoding="utf-8")
+    index = json.loads(text[text.index("(") + 1:text.rindex(")")])
+    english = SearchEnglish({})
+
+    def pages_with(word: str) -> set[str]:
+        found = index["terms"].get(english.stem(word.lower()), [])
+        return {index["docnames"][n] for n in (found if isinstance(found, list) else [found])}
+
+    # Words of the code blocks of the symptoms: log lines readers paste.
+    for word in ("Insufficient", "preemption", "NodeNotReady", "controller"):
+        assert "pods" in pages_with(word), word

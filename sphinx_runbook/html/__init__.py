@@ -1,14 +1,15 @@
 """HTML output: step headings with permalinks, copyable command blocks, CSS and JS.
 
-Only these two nodes need HTML of their own; everything else renders through
-the standard visitors of the docutils classes the nodes derive from.
+Only these two nodes, and the placeholder form (:mod:`.values`), need HTML of
+their own; everything else renders through the standard visitors of the
+docutils classes the nodes derive from.
 """
 
 from __future__ import annotations
 
 import html
+import json
 from pathlib import Path
-from typing import Any
 
 from docutils import nodes
 from sphinx.application import Sphinx
@@ -17,6 +18,9 @@ from sphinx.writers.html5 import HTML5Translator
 
 from .. import nodes as rb
 from ..verification import results_of
+from .badges import verification_badge
+from .marking import mark_placeholders
+from .values import MARKS, TEMPLATE, setup_values
 
 STATIC_DIR = Path(__file__).parent / "static"
 
@@ -49,36 +53,28 @@ def visit_command_block(self: HTML5Translator, node: rb.command_block) -> None:
     ids = f' id="{node["ids"][0]}"' if node["ids"] else ""
     copy_text = html.escape(node["copy_text"], quote=True)
     destructive = ' data-runbook-destructive="true"' if node["destructive"] else ""
-    self.body.append(
-        f'<div class="{classes}"{ids} data-runbook-copy="{copy_text}"{destructive}>\n'
-    )
+    template = ""
+    if TEMPLATE in node:
+        encoded = json.dumps(node[TEMPLATE], ensure_ascii=False, separators=(",", ":"))
+        template = f' data-runbook-template="{html.escape(encoded, quote=True)}"'
+    self.body.append(f'<div class="{classes}"{ids} data-runbook-copy="{copy_text}"'
+                     f'{template}{destructive}>\n')
+    for child in node.children:
+        if isinstance(child, nodes.literal_block) and child.get(MARKS):
+            _code_with_marks(self, child)
+        else:
+            child.walkabout(self)
+    raise nodes.SkipChildren
 
 
-_WORST_FIRST = ("failed", "timeout", "blocked", "skipped", "passed")
-_LABELS = {"passed": "Verified", "failed": "Stale", "timeout": "Stale (timed out)",
-           "skipped": "Not verified", "blocked": "Not verified (blocked)"}
-_ICONS = {"passed": "\u2713", "failed": "\u2717", "timeout": "\u2717", "skipped": "\u2013",
-          "blocked": "\u2013"}
-
-
-def verification_badge(results: list[dict[str, Any]]) -> str:
-    """The last verification of a block's commands: its worst status, visibly explained."""
-    worst = min(results, key=lambda r: _WORST_FIRST.index(r["status"]))
-    status = worst["status"]
-    date = (worst.get("timestamp") or "")[:10]
-    reason = worst.get("reason") or ""
-    tooltip = "\n".join(
-        f"{r['id']}: {r['status']}{': ' + r['reason'] if r.get('reason') else ''}"
-        for r in results)
-    parts = [f'<span class="runbook-verification-icon" aria-hidden="true">{_ICONS[status]}'
-             "</span>",
-             f'<span class="runbook-verification-label">{_LABELS[status]}</span>']
-    if date:
-        parts.append(f'<time datetime="{html.escape(worst["timestamp"])}">{date}</time>')
-    if reason and status != "passed":
-        parts.append(f'<span class="runbook-verification-reason">{html.escape(reason)}</span>')
-    return (f'<p class="runbook-verification runbook-verification-{status}" '
-            f'title="{html.escape(tooltip, quote=True)}">' + " ".join(parts) + "</p>\n")
+def _code_with_marks(self: HTML5Translator, literal: nodes.literal_block) -> None:
+    """The code block as the theme renders it, with its placeholders marked up."""
+    start = len(self.body)
+    literal.walkabout(self)
+    rendered = "".join(self.body[start:])
+    marked = mark_placeholders(rendered, literal.astext(), literal[MARKS])
+    if marked is not None:
+        self.body[start:] = [marked]
 
 
 def depart_command_block(self: HTML5Translator, node: nodes.Element) -> None:
@@ -99,3 +95,4 @@ def setup_html(app: Sphinx) -> None:
     app.connect("config-inited", add_static_path)
     app.add_css_file("sphinx-runbook.css")
     app.add_js_file("sphinx-runbook.js", loading_method="defer")
+    setup_values(app)
