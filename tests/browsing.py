@@ -67,3 +67,9 @@ def off_site(urls: list[str]) -> list[str]:
 
 def launch(playwright: Any) -> Any:
     return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+
+
+#: The mark of a module of browser tests: they skip, with the reason, without a browser.
+NEEDS_CHROMIUM = pytest.mark.skipif(
+    CHROMIUM is None, reason="no chromium on PATH (apt-get install chromium)")
+

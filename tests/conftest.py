@@ -56,3 +56,14 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., Sp
         return cache[key]
 
     yield build
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """One headless Chromium (Debian's, driven by Playwright) per browser test module."""
+    from .browsing import launch, sync_api
+
+    with sync_api.sync_playwright() as playwright:
+        launched = launch(playwright)
+        yield launched
+        launched.close()

@@ -17,25 +17,14 @@ from typing import Any
 import pytest
 
 from .browsing import (
-    CHROMIUM,
     CLIPBOARD,
-    launch,
+    NEEDS_CHROMIUM,
     off_site,
     record_requests,
     serve,
-    sync_api,
 )
 
-pytestmark = pytest.mark.skipif(
-    CHROMIUM is None, reason="no chromium on PATH (apt-get install chromium)")
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with sync_api.sync_playwright() as playwright:
-        browser = launch(playwright)
-        yield browser
-        browser.close()
+pytestmark = NEEDS_CHROMIUM
 
 
 def clipboard(page: Any) -> str:

@@ -30,17 +30,14 @@ from urllib.parse import quote
 import pytest
 
 from .browsing import (
-    CHROMIUM,
     CLIPBOARD,
-    launch,
+    NEEDS_CHROMIUM,
     off_site,
     record_requests,
     serve,
-    sync_api,
 )
 
-pytestmark = pytest.mark.skipif(
-    CHROMIUM is None, reason="no chromium on PATH (apt-get install chromium)")
+pytestmark = NEEDS_CHROMIUM
 
 REPO = Path(__file__).parent.parent
 THEMES = ["alabaster", "furo", "pydata_sphinx_theme", "sphinx_book_theme"]
@@ -111,14 +108,6 @@ def sites(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             (root / "built").touch()
     with serve(root) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with sync_api.sync_playwright() as playwright:
-        browser = launch(playwright)
-        yield browser
-        browser.close()
 
 
 def first_fillable(page: Any) -> str:
