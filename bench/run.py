@@ -7,7 +7,9 @@ b. every export format on an index of 10,000 commands, in process and
 c. ``-b runbook`` on 100, 200 and 400 pages (criterion: linear cost).
 
 With ``--verify`` (after a.-c.) or ``--verify-only``, also the verification
-benchmarks of ``bench/verify.py``, in a process of their own.
+benchmarks of ``bench/verify.py``, in a process of their own; with
+``--import`` or ``--import-only``, those of ``sphinx-runbook import``
+(``bench/importer.py``), the same way.
 
 Every timed build or CLI call is a fresh subprocess; a figure is the median
 of several runs (3 for builds and CLI calls, 5 for in-process exports).  See
@@ -376,18 +378,17 @@ def run_all(plan: Plan, scratch: Path) -> dict[str, Any]:
             "subprocesses": bench.runs, "total_seconds": time.perf_counter() - started}
 
 
-def run_verification(quick: bool, scratch: Path) -> dict[str, Any]:
-    """``bench/verify.py`` in its own process (it prints its own tables); its results."""
-    output = scratch / "verification.json"
-    command = [sys.executable, str(HERE / "verify.py"), "--json", str(output)]
+def run_script(script: str, title: str, quick: bool, scratch: Path) -> dict[str, Any]:
+    """``bench/<script>`` in its own process (it prints its own tables); its results."""
+    output = scratch / f"{title}.json"
+    command = [sys.executable, str(HERE / script), "--json", str(output)]
     if quick:
         command.append("--quick")
-    print("\nverification (bench/verify.py)", flush=True)
+    print(f"\n{title} (bench/{script})", flush=True)
     done = subprocess.run(command, check=False)
     if not output.is_file():
-        print(f"\nverification: FAILED to measure: bench/verify.py exited with "
-              f"{done.returncode}")
-        return {"error": f"bench/verify.py exited with {done.returncode}", "passed": False}
+        print(f"\n{title}: FAILED to measure: bench/{script} exited with {done.returncode}")
+        return {"error": f"bench/{script} exited with {done.returncode}", "passed": False}
     results: dict[str, Any] = json.loads(output.read_text(encoding="utf-8"))
     return results
 
@@ -405,18 +406,28 @@ def main(argv: list[str] | None = None) -> int:
                         help="also run the verification benchmarks (bench/verify.py)")
     parser.add_argument("--verify-only", action="store_true",
                         help="run only the verification benchmarks (bench/verify.py)")
+    parser.add_argument("--import", dest="import_", action="store_true",
+                        help="also run the benchmarks of sphinx-runbook import "
+                        "(bench/importer.py)")
+    parser.add_argument("--import-only", action="store_true",
+                        help="run only the benchmarks of sphinx-runbook import; with "
+                        "--verify-only, those and the verification ones")
     args = parser.parse_args(argv)
     plan = QUICK if args.quick else FULL
     if args.pages is not None:
         plan = Plan(args.pages, plan.commands, plan.linearity, plan.repeats,
                     plan.export_repeats)
     with tempfile.TemporaryDirectory(prefix="sphinx-runbook-bench-") as scratch:
-        results = environment() if args.verify_only else run_all(plan, Path(scratch))
+        only = args.verify_only or args.import_only
+        results = environment() if only else run_all(plan, Path(scratch))
         if args.verify or args.verify_only:
-            results["verification"] = run_verification(args.quick, Path(scratch))
+            results["verification"] = run_script("verify.py", "verification", args.quick,
+                                                 Path(scratch))
+        if args.import_ or args.import_only:
+            results["import"] = run_script("importer.py", "import", args.quick, Path(scratch))
     if args.json:
         args.json.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
-    parts = ("builders", "export", "linearity", "verification")
+    parts = ("builders", "export", "linearity", "verification", "import")
     passed = all(results[part]["passed"] for part in parts if part in results)
     return 1 if args.strict and not passed else 0
 

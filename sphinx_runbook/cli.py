@@ -12,6 +12,7 @@ import io
 import json
 import sys
 import tempfile
+from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -235,7 +236,7 @@ def _import_destinations(inputs: list[Path], args: argparse.Namespace) -> list[P
     if output.exists() and not output.is_dir():
         raise UsageError(f"{output} is not a directory; several files need -o DIRECTORY")
     targets = [output / f"{path.stem}.md" for path in inputs]
-    clashes = sorted({str(t) for t in targets if targets.count(t) > 1})
+    clashes = sorted(str(t) for t, n in Counter(targets).items() if n > 1)
     if clashes:
         raise UsageError(f"two inputs would both be written to {clashes[0]}")
     return list(targets)

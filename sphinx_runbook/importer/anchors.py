@@ -28,15 +28,19 @@ def heading_anchors(headings: Iterable[Heading]) -> dict[int, str]:
     """Heading line -> its anchor, for the headings that get one."""
     anchors: dict[int, str] = {}
     used: set[str] = set()
+    #: Slug -> the first suffix not tried yet: every one below it is taken.  Counting
+    #: from 1 again for each ``### Symptoms`` of a long document would be quadratic.
+    next_suffix: dict[str, int] = {}
     for heading in headings:
         slug = github_slug(heading.plain)
         # Deeper headings have no anchor, so no link to them worked before either.
         if heading.level > ANCHOR_LEVELS or not slug:
             continue
-        anchor, counter = slug, 1
+        anchor, counter = slug, next_suffix.get(slug, 1)
         while anchor in used:
             anchor = f"{slug}-{counter}"
             counter += 1
+        next_suffix[slug] = counter
         used.add(anchor)
         anchors[heading.start] = anchor
     return anchors
