@@ -203,3 +203,38 @@ def test_the_runbook_about_sphinx_runbook_itself_is_fully_executed(site: Any,
     assert [(row["id"], row["status"], row["reason"]) for row in mine
             if row["status"] != "passed"] == [], finished.stderr[-3000:]
     assert finished.returncode == 0, finished.stderr[-3000:]
+
+
+def test_the_sites_postgresql_and_redis_answer_commands(tmp_path: Path) -> None:
+    """The services of runbooks/_verification, as the site declares them, started for real."""
+    services = REPO / "runbooks" / "_verification"
+    (tmp_path / "conf.py").write_text(
+        "import sys\n"
+        f"sys.path.insert(0, {str(services)!r})\n"
+        "import verification_services as services\n"
+        'extensions = ["myst_parser", "sphinx_runbook"]\n'
+        'runbook_execute = "force"\n'
+        'runbook_services = {"postgres": services.postgres(), "redis": services.redis()}\n',
+        encoding="utf-8")
+    (tmp_path / "index.md").write_text(
+        "# Services\n\n::::{runbook} Services answer\n:id: services\n\n"
+        ":::{step} The fixtures are loaded\n:requires: postgres\n"
+        "```sql\nSELECT count(*) > 0 AS loaded FROM lots;\n```\n:::\n\n"
+        ":::{step} Redis answers\n:requires: redis\n"
+        '```bash\nredis-cli -u "$REDIS_URL" ping\n```\n```output\nPONG\n```\n:::\n::::\n',
+        encoding="utf-8")
+    app = SphinxTestApp("runbook", srcdir=tmp_path, status=StringIO(), warning=StringIO())
+    try:
+        app.build()
+    finally:
+        app.cleanup()
+    rows = {row["id"]: row for row in map(json.loads, (Path(app.outdir) / "runbook-report.jsonl")
+                                          .read_text(encoding="utf-8").splitlines())}
+    missing = [row["reason"] for row in rows.values() if row["reason_code"] == "missing-service"]
+    if missing and not os.environ.get("CI"):
+        pytest.skip("; ".join(missing))
+    assert {row_id: row["status"] for row_id, row in rows.items()} == {
+        "services.the-fixtures-are-loaded.1": "passed", "services.redis-answers.1": "passed"}, \
+        rows
+    assert rows["services.the-fixtures-are-loaded.1"]["stdout"].split()[:3] == [
+        "loaded", "--------", "t"]
