@@ -762,3 +762,11 @@ def test_option_values_are_checked(tmp_path: Path, option: str, value: str,
     assert result.returncode == 2
     assert message in result.stderr
     assert result.stdout == ""
+
+
+def test_an_example_file_in_a_language_pygments_names_otherwise_is_highlighted() -> None:
+    markdown = ("## Issue 1: Cache down\n\n### Solution\n\nUpdate `.env`:\n"
+                "```env\nREDIS_URL=redis://redis:6379/0\n```\n\nRestart:\n"
+                "```bash\ndocker compose restart backend\n```\n")
+    text = import_markdown(markdown).text
+    assert "```{code-block} ini\n:class: runbook-example\n\nREDIS_URL=" in text

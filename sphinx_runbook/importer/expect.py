@@ -123,6 +123,11 @@ def _role(fence: Fence, lead: Kind | None, after_command: bool) -> Role:
     return Role.EXAMPLE
 
 
+#: Languages of example files that Pygments knows by another name: a
+#: ``{code-block}`` with a name it does not know is a build warning.
+_HIGHLIGHTABLE = {"env": "ini", "dotenv": "ini"}
+
+
 def _rewrite(fence: Fence, role: Role, lines: Sequence[str],
              rewrites: dict[int, list[str]]) -> None:
     """Change the opening line of a fence (its content stays as written)."""
@@ -133,7 +138,8 @@ def _rewrite(fence: Fence, role: Role, lines: Sequence[str],
     elif role is Role.OUTPUT:
         rewrites[fence.start] = [f"{indent}{fence.markup}output"]
     elif role is Role.EXAMPLE and fence.closed:
-        language = f" {fence.language}" if fence.language else ""
+        named = _HIGHLIGHTABLE.get(fence.language, fence.language)
+        language = f" {named}" if named else ""
         rewrites[fence.start] = [f"{indent}{fence.markup}{{code-block}}{language}",
                                  f"{indent}:class: runbook-example", ""]
 
