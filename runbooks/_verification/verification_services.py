@@ -16,6 +16,7 @@ require it are skipped, and the coverage summary says which and why.
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,13 @@ def _files(*paths: Path) -> dict[str, str]:
 
 def postgres() -> dict[str, Any]:
     fixtures = sorted((HERE / "postgres").glob("*.sql"))
+    needs = ["initdb|/usr/lib/postgresql/*/bin/initdb", "psql"]
+    install = "apt-get install postgresql postgresql-client"
+    if os.geteuid() == 0:
+        # PostgreSQL refuses to run as root; bubblewrap runs services as an
+        # unprivileged user, plain processes would run it as root.
+        needs.append("bwrap")
+        install += "; a build running as root also needs bubblewrap (apt-get install bubblewrap)"
     return {
         "start": f"PGPORT={POSTGRES_PORT} ./start.sh",
         # No "ready": start.sh returns once the server answers and every fixture
@@ -42,8 +50,8 @@ def postgres() -> dict[str, Any]:
                 ' || /usr/lib/postgresql/*/bin/pg_ctl -D data -m immediate stop',
         "env": {"DATABASE_URL": f"postgresql://postgres@127.0.0.1:{POSTGRES_PORT}/postgres",
                 "PGHOST": "127.0.0.1", "PGPORT": str(POSTGRES_PORT), "PGUSER": "postgres"},
-        "needs": ["initdb|/usr/lib/postgresql/*/bin/initdb", "psql"],
-        "install": "apt-get install postgresql postgresql-client",
+        "needs": needs,
+        "install": install,
         "files": _files(HERE / "postgres" / "start.sh", *fixtures),
         "disposable": True,
         "timeout": 60,

@@ -216,7 +216,8 @@ class Planner:
         if not missing:
             return None
         hint = f" ({service.install})" if service.install else ""
-        return f"service {name} needs {', '.join(missing)}, which is not installed here{hint}"
+        which = "which is" if len(missing) == 1 else "which are"
+        return f"service {name} needs {', '.join(missing)}, {which} not installed here{hint}"
 
     def _requirements(self, command: dict[str, Any]) -> tuple[list[str], Skip | None]:
         services: list[str] = []
