@@ -23,6 +23,6 @@ highlight_language = "none"  # unlabelled blocks are log excerpts and output, no
 runbook_placeholders = services.placeholders()
 
 # Verification: real PostgreSQL and Redis, and loopback stand-ins for the HTTP
-# endpoints the runbooks call (see _verification/services.py).
+# endpoints the runbooks call (see _verification/verification_services.py).
 runbook_services = {"postgres": services.postgres(), "redis": services.redis(),
                     **services.http_stand_ins()}
