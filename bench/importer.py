@@ -16,10 +16,8 @@ outside; a figure is the median of 3 of them, or of 5 in-process imports
 
 from __future__ import annotations
 
-import argparse
 import gc
 import itertools
-import json
 import os
 import re
 import shutil
@@ -44,6 +42,7 @@ from run import (  # noqa: E402
     cli_program,
     environment,
     median,
+    script_main,
     summary,
     verdict,
 )
@@ -306,17 +305,11 @@ def _load() -> float:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--quick", action="store_true",
-                        help="small sizes and one run each: a smoke test, not a measurement")
-    parser.add_argument("--json", type=Path, help="also write the results to this file")
-    args = parser.parse_args(argv)
-    plan = QUICK if args.quick else FULL
-    with tempfile.TemporaryDirectory(prefix="sphinx-runbook-bench-import-") as scratch:
-        results = run_all(plan, Path(scratch))
-    if args.json:
-        args.json.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
-    return 0 if results["passed"] else 1
+    return script_main(
+        argv, (__doc__ or "").splitlines()[0],
+        quick_help="small sizes and one run each: a smoke test, not a measurement",
+        prefix="sphinx-runbook-bench-import-",
+        run=lambda quick, scratch: run_all(QUICK if quick else FULL, scratch))
 
 
 if __name__ == "__main__":

@@ -328,7 +328,7 @@ def print_linearity(c: dict[str, Any]) -> None:
 def attempt(label: str, measure: Callable[[], dict[str, Any]],
             show: Callable[[dict[str, Any]], None]) -> dict[str, Any]:
     """One benchmark, printed as soon as it is done; a failure does not lose the others."""
-    print(f"{label}...", file=sys.stderr)
+    print(f"{label}...", file=sys.stderr, flush=True)
     try:
         part = measure()
     except (RuntimeError, OSError, ValueError, KeyError) as error:
@@ -336,6 +336,20 @@ def attempt(label: str, measure: Callable[[], dict[str, Any]],
         return {"error": str(error), "passed": False}
     show(part)
     return part
+
+
+def script_main(argv: list[str] | None, description: str, quick_help: str, prefix: str,
+                run: Callable[[bool, Path], dict[str, Any]]) -> int:
+    """``main`` of a benchmark script: ``--quick``, ``--json``, a scratch directory, the exit."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--quick", action="store_true", help=quick_help)
+    parser.add_argument("--json", type=Path, help="also write the results to this file")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix=prefix) as scratch:
+        results = run(args.quick, Path(scratch))
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    return 0 if results["passed"] else 1
 
 
 def environment() -> dict[str, Any]:

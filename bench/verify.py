@@ -21,13 +21,11 @@ The exit status is 1 when a criterion is missed.  See ``bench/README.md``.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import resource
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -36,7 +34,7 @@ from typing import Any, NamedTuple
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from run import environment  # noqa: E402
+from run import attempt, environment, script_main, verdict  # noqa: E402
 
 from sphinx_runbook.verify.engine import Verification, verify  # noqa: E402
 from sphinx_runbook.verify.sandbox import choose  # noqa: E402
@@ -438,23 +436,6 @@ def print_cache(part: dict[str, Any]) -> None:
 
 # -- main ----------------------------------------------------------------------------------
 
-def verdict(passed: bool) -> str:
-    return "PASS" if passed else "FAIL"
-
-
-def attempt(label: str, measure: Callable[[], dict[str, Any]],
-            show: Callable[[dict[str, Any]], None]) -> dict[str, Any]:
-    """One benchmark, printed as soon as it is done; a failure does not lose the others."""
-    print(f"{label}...", file=sys.stderr, flush=True)
-    try:
-        part = measure()
-    except (RuntimeError, OSError, ValueError, KeyError) as error:
-        print(f"\n{label}: FAILED to measure: {error}")
-        return {"error": str(error), "passed": False}
-    show(part)
-    return part
-
-
 PARTS = ("overhead", "kernels", "parallel", "cache")
 
 
@@ -493,17 +474,11 @@ def run_all(plan: Plan, scratch: Path) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--quick", action="store_true",
-                        help="one run each and a smaller site: a smoke test")
-    parser.add_argument("--json", type=Path, help="also write the results to this file")
-    args = parser.parse_args(argv)
-    plan = QUICK if args.quick else FULL
-    with tempfile.TemporaryDirectory(prefix="sphinx-runbook-bench-verify-") as scratch:
-        results = run_all(plan, Path(scratch))
-    if args.json:
-        args.json.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
-    return 0 if results["passed"] else 1
+    return script_main(
+        argv, (__doc__ or "").splitlines()[0],
+        quick_help="one run each and a smaller site: a smoke test",
+        prefix="sphinx-runbook-bench-verify-",
+        run=lambda quick, scratch: run_all(QUICK if quick else FULL, scratch))
 
 
 if __name__ == "__main__":
